@@ -1,0 +1,36 @@
+// The collector contract. Each concern (dnsbl/, logs/, egress/) implements one.
+//
+// A collector does its work on its own schedule or stream and keeps a snapshot;
+// a scrape only renders that snapshot. So /metrics never waits on DNS or disk,
+// concurrent scrapes are safe, and a failing collector is visible through
+// mailrep_collector_success instead of failing the scrape.
+import type { Express } from 'express';
+import type { Registry } from 'prom-client';
+import type { Config } from './config/schema';
+import type { Logger } from './log';
+import type { ExporterMetrics } from './metrics/exporter';
+
+export interface CollectorContext {
+  registry: Registry;
+  logger: Logger;
+  exporterMetrics: ExporterMetrics;
+  /** Lets one collector reach another (the log pipeline asks the DNSBL checker for a re-check). */
+  peers: Map<string, Collector>;
+}
+
+export interface Collector {
+  readonly name: string;
+  /**
+   * Apply a validated configuration: first at start, then at every successful
+   * reload. A collector keeps what survives the change (file positions,
+   * counters, cached answers) and rebuilds the rest.
+   */
+  configure(config: Config): Promise<void>;
+  /** Stop timers, watchers and sockets; the process is about to exit. */
+  stop(): Promise<void>;
+  /** Optional extra HTTP routes (status pages). */
+  mountRoutes?(app: Express): void;
+}
+
+/** Creates a collector and registers its metrics, once per process. */
+export type CollectorFactory = (ctx: CollectorContext) => Collector;
