@@ -34,3 +34,12 @@ export interface Collector {
 
 /** Creates a collector and registers its metrics, once per process. */
 export type CollectorFactory = (ctx: CollectorContext) => Collector;
+
+/**
+ * Implemented by the DNSBL collector (name "dnsbl"): other collectors ask for an
+ * immediate re-check of one list, e.g. when a bounce cites it. Returns false when
+ * no configured list matches the zone.
+ */
+export interface DnsblRecheck {
+  requestRecheck(zone: string): boolean;
+}
