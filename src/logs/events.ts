@@ -23,10 +23,23 @@ export type MailEvent =
    * but lets the correlator know the key exists.
    */
   | { type: 'unauthenticated'; time: number; messageId: string; clientAddress?: string }
-  /** How many recipients the message was accepted for (Postfix qmgr nrcpt=, Exchange recipient-count). */
-  | { type: 'recipients'; time: number; messageId: string; count: number }
+  /**
+   * Recipients accepted for the message. `total` (Postfix qmgr nrcpt=, Exchange
+   * recipient-count) may be logged again for the same message (qmgr repeats it
+   * each time a deferred message re-enters the active queue), so the correlator
+   * counts only what exceeds the largest total seen; `increment` (Exim, which
+   * logs no count: one per final outcome line) adds up.
+   */
+  | { type: 'recipients'; time: number; messageId: string; count: number; mode: 'total' | 'increment' }
   /** One delivery attempt result for one recipient. `reply` is the remote server's text, if logged. */
   | { type: 'delivery'; time: number; messageId: string; status: DeliveryStatus; recipient?: string; reply?: string }
+  /**
+   * The message was handed to a local content filter (Postfix content_filter to
+   * amavis on 127.0.0.1:10024, "queued as NEWID") and re-entered the queue as
+   * `newMessageId` without authentication: the new key inherits the user, and
+   * the hop itself is not a delivery.
+   */
+  | { type: 'requeued'; time: number; messageId: string; newMessageId: string }
   /** The message left the queue: its correlation state can be freed. */
   | { type: 'message_done'; time: number; messageId: string }
   /**
