@@ -30,6 +30,13 @@ export interface Collector {
   stop(): Promise<void>;
   /** Optional extra HTTP routes (status pages). */
   mountRoutes?(app: Express): void;
+  /**
+   * Optional hand-rendered exposition text appended to /metrics, for families
+   * with many series (per-user metrics) where prom-client's generic formatting
+   * is too slow. Must be complete families (# HELP, # TYPE, samples) whose
+   * names no prom-client metric in the registry uses.
+   */
+  renderMetrics?(): string;
 }
 
 /** Creates a collector and registers its metrics, once per process. */

@@ -25,7 +25,8 @@ export function createWebApp(opts: WebAppOptions): Express {
 
   app.get(opts.telemetryPath, async (_req, res) => {
     try {
-      const body = await opts.registry.metrics();
+      let body = await opts.registry.metrics();
+      for (const c of opts.collectors) if (c.renderMetrics) body += c.renderMetrics();
       res.set('Content-Type', opts.registry.contentType).send(body);
     } catch (err) {
       res.status(500).type('text/plain').send(`error rendering metrics: ${(err as Error).message}\n`);

@@ -25,7 +25,11 @@ test('an empty config gives the documented defaults', () => {
   expect(c.dnsbl.resolvers).toEqual([{ host: '127.0.0.1', port: 53 }]);
   expect(c.dnsbl.timeout).toBe(2000);
   expect(c.dnsbl.concurrency).toBe(32);
-  expect(c.mail.sources).toEqual([]);
+  // No sources configured: the usual log locations are probed at start.
+  expect(c.mail.sources).toBeUndefined();
+  expect(c.mail.max_users).toBe(5000);
+  expect(c.mail.user_idle_ttl).toBe(7 * 86_400_000);
+  expect(c.mail.thresholds.messages_per_hour).toBe(100);
   expect(c.egress.mail_servers).toEqual([]);
 });
 
@@ -40,7 +44,7 @@ mail:
 `);
   expect(c.dnsbl.timeout).toBe(500);
   expect(c.dnsbl.resolvers).toEqual([{ host: '127.0.0.1', port: 5353 }, { host: '::1', port: 53 }, { host: '192.0.2.53', port: 53 }]);
-  expect(c.mail.sources).toEqual([{ path: '/var/log/mail.log', format: 'postfix', start_at: 'end' }]);
+  expect(c.mail.sources).toEqual([{ path: '/var/log/mail.log', format: 'auto', start_at: 'end' }]);
 });
 
 test.each([

@@ -1,0 +1,321 @@
+// The correlator and per-user statistics: MTA-neutral events in, the numbers
+// behind mailrep_user_* and mailrep_mail_* out.
+//
+// Joins: a message key (queue ID) remembers which authenticated user submitted
+// it, so its recipient count and delivery results are attributed to that user.
+// Messages nobody authenticated for (inbound, local, NDRs) are never stored:
+// their deliveries count only in the all-mail totals.
+//
+// Bounds: at most `maxUsers` users (least recently active evicted, their series
+// removed), users idle past `userIdleTtlMs` evicted, at most `maxMessages`
+// open messages (oldest dropped) which also expire after `messageTtlMs` of log
+// time (≥ Postfix's 5-day maximal_queue_lifetime by default), and per-user
+// distinct-value windows capped. Failed-login names that are not known users
+// are counted under "_unknown": a password guesser cannot mint label values.
+//
+// Time is log time: `clock` is the newest event time seen (advanced to the wall
+// clock by the collector while the logs are quiet), so windows over a backfill
+// equal those of live tailing.
+import type { DeliveryStatus, MailEvent } from './events';
+import { ActiveHours, DistinctWindow } from './windows';
+import { escapeLabelValue, familyHeader, formatValue } from '../metrics/exposition';
+
+export const UNKNOWN_USER = '_unknown';
+/** Longest login name kept; longer ones are cut (a label value is no place for a novel). */
+const MAX_USER_LENGTH = 256;
+
+export interface MailStatsOptions {
+  maxUsers: number;
+  userIdleTtlMs: number;
+  maxMessages: number;
+  messageTtlMs: number;
+  /** Distinct client addresses / recipient domains remembered per user. */
+  maxDistinctPerUser: number;
+  /** Names always allowed as their own label value on failed logins (mail.known_users). */
+  knownUsers: Iterable<string>;
+  /** The label value for a user name: the name itself or its HMAC. */
+  userLabel(user: string): string;
+  /** Which blacklist a bounce reply cites (a bounded name), if any. */
+  classifyReply(reply: string): string | undefined;
+  /** Told each time a bounce cites a list (the DNSBL checker re-checks it). */
+  onBlocklistCitation?(list: string): void;
+}
+
+export class UserRecord {
+  readonly labelValue: string;
+  /** `user="…"` pre-escaped, rendered on every scrape. */
+  readonly labelPair: string;
+  messages = 0;
+  recipients = 0;
+  sent = 0;
+  deferred = 0;
+  bounced = 0;
+  authFailures = 0;
+  readonly rejections = new Map<string, number>();
+  lastMessage = 0;
+  lastActivity = 0;
+  readonly hours = new ActiveHours();
+  readonly clients: DistinctWindow;
+  readonly domains: DistinctWindow;
+
+  constructor(readonly name: string, labelValue: string, distinctCap: number) {
+    this.labelValue = labelValue;
+    this.labelPair = `user="${escapeLabelValue(labelValue)}"`;
+    this.clients = new DistinctWindow(distinctCap);
+    this.domains = new DistinctWindow(distinctCap);
+  }
+}
+
+interface MessageState {
+  user: string;
+  /** Largest recipient total already counted (Infinity for requeued copies: counted on the original). */
+  recipients: number;
+  created: number;
+}
+
+const STATUSES: readonly DeliveryStatus[] = ['sent', 'deferred', 'bounced'];
+
+export function normaliseUser(raw: string): string {
+  const s = raw.trim().toLowerCase();
+  return s.length > MAX_USER_LENGTH ? s.slice(0, MAX_USER_LENGTH) : s;
+}
+
+export function recipientDomain(recipient: string): string | undefined {
+  const at = recipient.lastIndexOf('@');
+  if (at < 0 || at === recipient.length - 1) return undefined;
+  let domain = recipient.slice(at + 1).toLowerCase();
+  if (domain.endsWith('>')) domain = domain.slice(0, -1);
+  return domain.length > 0 && domain.length <= 253 ? domain : undefined;
+}
+
+export class MailStats {
+  readonly users = new Map<string, UserRecord>();
+  private readonly messages = new Map<string, MessageState>();
+  private readonly known: Set<string>;
+  private unknownUser?: UserRecord;
+  private mostRecent?: UserRecord;
+
+  clock = 0;
+  readonly deliveries: Record<DeliveryStatus, number> = { sent: 0, deferred: 0, bounced: 0 };
+  readonly rejections = new Map<string, number>();
+  authFailures = 0;
+  relayDenied = 0;
+  evicted = 0;
+  messagesDropped = 0;
+
+  constructor(private opts: MailStatsOptions) {
+    this.known = new Set([...opts.knownUsers].map(normaliseUser));
+  }
+
+  /** A reload may change bounds, known users and thresholds; the numbers stay. */
+  reconfigure(opts: MailStatsOptions): void {
+    const labelChanged = opts.userLabel('x') !== this.opts.userLabel('x');
+    this.opts = opts;
+    this.known.clear();
+    for (const u of opts.knownUsers) this.known.add(normaliseUser(u));
+    if (labelChanged) {
+      // Every label value changes: start the per-user series afresh rather than
+      // keep series under the old names.
+      this.users.clear();
+      this.unknownUser = undefined;
+      this.mostRecent = undefined;
+    }
+    this.enforceUserCap();
+  }
+
+  get openMessages(): number { return this.messages.size; }
+
+  apply(ev: MailEvent): void {
+    if (ev.time > this.clock) this.clock = ev.time;
+    switch (ev.type) {
+      case 'submission': {
+        const name = normaliseUser(ev.user);
+        if (name === '') return;
+        const user = this.touch(name, ev.time);
+        user.messages++;
+        if (ev.time > user.lastMessage) user.lastMessage = ev.time;
+        user.hours.record(ev.time);
+        if (ev.clientAddress) user.clients.record(ev.clientAddress, ev.time);
+        this.remember(ev.messageId, { user: name, recipients: 0, created: ev.time });
+        return;
+      }
+      case 'unauthenticated':
+        // Not stored: nothing about it is ever attributed. A stale entry under
+        // a reused short queue ID is dropped so it cannot claim this message.
+        this.messages.delete(ev.messageId);
+        return;
+      case 'recipients': {
+        const msg = this.messages.get(ev.messageId);
+        if (!msg) return;
+        let add: number;
+        if (ev.mode === 'increment') {
+          add = ev.count;
+        } else {
+          add = ev.count > msg.recipients ? ev.count - msg.recipients : 0;
+          if (add > 0) msg.recipients = ev.count;
+        }
+        if (add > 0) this.touch(msg.user, ev.time).recipients += add;
+        return;
+      }
+      case 'delivery': {
+        this.deliveries[ev.status]++;
+        const msg = this.messages.get(ev.messageId);
+        const user = msg ? this.touch(msg.user, ev.time) : undefined;
+        if (user) {
+          user[ev.status]++;
+          if (ev.recipient) {
+            const domain = recipientDomain(ev.recipient);
+            if (domain) user.domains.record(domain, ev.time);
+          }
+        }
+        if (ev.status !== 'sent' && ev.reply) {
+          const list = this.opts.classifyReply(ev.reply);
+          if (list !== undefined) {
+            this.rejections.set(list, (this.rejections.get(list) ?? 0) + 1);
+            if (user) user.rejections.set(list, (user.rejections.get(list) ?? 0) + 1);
+            this.opts.onBlocklistCitation?.(list);
+          }
+        }
+        return;
+      }
+      case 'requeued': {
+        const msg = this.messages.get(ev.messageId);
+        if (msg) this.remember(ev.newMessageId, { user: msg.user, recipients: Infinity, created: ev.time });
+        return;
+      }
+      case 'message_done':
+        this.messages.delete(ev.messageId);
+        return;
+      case 'auth_failure': {
+        this.authFailures++;
+        const name = ev.user === undefined ? '' : normaliseUser(ev.user);
+        const isKnown = name !== '' && (ev.userExists === true || this.known.has(name) || this.users.has(name));
+        const user = isKnown ? this.touch(name, ev.time) : this.unknown();
+        user.authFailures++;
+        return;
+      }
+      case 'relay_denied':
+        this.relayDenied++;
+        return;
+    }
+  }
+
+  /**
+   * Drops idle users and expired messages. `now` (wall clock) advances the
+   * window reference while the logs are quiet, so a user who stopped sending
+   * decays to 0 active hours instead of freezing at the last value.
+   */
+  maintain(now?: number): void {
+    if (now !== undefined && now > this.clock) this.clock = now;
+    const idleBefore = this.clock - this.opts.userIdleTtlMs;
+    for (const [name, user] of this.users) {
+      if (user.lastActivity >= idleBefore) break;
+      this.evict(name);
+    }
+    const expiredBefore = this.clock - this.opts.messageTtlMs;
+    for (const [id, msg] of this.messages) {
+      if (msg.created >= expiredBefore) break;
+      this.messages.delete(id);
+    }
+  }
+
+  private unknown(): UserRecord {
+    this.unknownUser ??= new UserRecord(UNKNOWN_USER, UNKNOWN_USER, 1);
+    return this.unknownUser;
+  }
+
+  /** The user's record, created if needed, moved to the most-recent end. */
+  private touch(name: string, time: number): UserRecord {
+    let user = this.users.get(name);
+    if (user === undefined) {
+      user = new UserRecord(name, this.opts.userLabel(name), this.opts.maxDistinctPerUser);
+      this.users.set(name, user);
+      this.enforceUserCap();
+    } else if (user !== this.mostRecent) {
+      this.users.delete(name);
+      this.users.set(name, user);
+    }
+    this.mostRecent = user;
+    if (time > user.lastActivity) user.lastActivity = time;
+    return user;
+  }
+
+  private enforceUserCap(): void {
+    while (this.users.size > this.opts.maxUsers) {
+      this.evict(this.users.keys().next().value as string);
+    }
+  }
+
+  private evict(name: string): void {
+    const user = this.users.get(name);
+    this.users.delete(name);
+    if (user === this.mostRecent) this.mostRecent = undefined;
+    this.evicted++;
+  }
+
+  private remember(id: string, state: MessageState): void {
+    this.messages.delete(id);
+    this.messages.set(id, state);
+    if (this.messages.size > this.opts.maxMessages) {
+      this.messages.delete(this.messages.keys().next().value as string);
+      this.messagesDropped++;
+    }
+  }
+
+  /** The mailrep_user_* and mailrep_mail_* families in text exposition format. */
+  render(): string {
+    const ref = this.clock;
+    const users = [...this.users.values()];
+    let out = '';
+
+    const perUser = (name: string, type: 'counter' | 'gauge', help: string, value: (u: UserRecord) => number | undefined) => {
+      out += familyHeader(name, type, help);
+      for (const u of users) {
+        const v = value(u);
+        if (v !== undefined) out += `${name}{${u.labelPair}} ${formatValue(v)}\n`;
+      }
+    };
+
+    perUser('mailrep_user_messages_total', 'counter', 'Messages accepted from the authenticated user (SASL login name, never the envelope sender).', (u) => u.messages);
+    perUser('mailrep_user_recipients_total', 'counter', 'Recipients accepted in the messages of the authenticated user.', (u) => u.recipients);
+
+    out += familyHeader('mailrep_user_deliveries_total', 'counter', 'Delivery results logged for the user\'s messages, by status (one per recipient and attempt).');
+    for (const u of users) {
+      out += `mailrep_user_deliveries_total{${u.labelPair},status="sent"} ${u.sent}\n`;
+      out += `mailrep_user_deliveries_total{${u.labelPair},status="deferred"} ${u.deferred}\n`;
+      out += `mailrep_user_deliveries_total{${u.labelPair},status="bounced"} ${u.bounced}\n`;
+    }
+
+    out += familyHeader('mailrep_user_blocklist_rejections_total', 'counter', 'Bounced or deferred deliveries of the user\'s messages whose remote reply cites a blacklist.');
+    for (const u of users) {
+      for (const [list, n] of u.rejections) out += `mailrep_user_blocklist_rejections_total{${u.labelPair},list="${escapeLabelValue(list)}"} ${n}\n`;
+    }
+
+    out += familyHeader('mailrep_user_auth_failures_total', 'counter', 'Failed logins; names that are not known accounts are counted under user="_unknown".');
+    for (const u of users) out += `mailrep_user_auth_failures_total{${u.labelPair}} ${u.authFailures}\n`;
+    if (this.unknownUser) out += `mailrep_user_auth_failures_total{${this.unknownUser.labelPair}} ${this.unknownUser.authFailures}\n`;
+
+    perUser('mailrep_user_active_hours', 'gauge', 'Distinct clock hours of the last 24 (log time) in which the user sent mail.', (u) => u.hours.count(ref));
+    perUser('mailrep_user_client_addresses', 'gauge', 'Distinct client IP addresses the user submitted mail from in the last 24 hours.', (u) => u.clients.count(ref));
+    perUser('mailrep_user_recipient_domains', 'gauge', 'Distinct recipient domains of the user\'s deliveries in the last 24 hours.', (u) => u.domains.count(ref));
+    perUser('mailrep_user_last_message_timestamp_seconds', 'gauge', 'Log time of the user\'s last accepted message.', (u) => (u.lastMessage > 0 ? u.lastMessage / 1000 : undefined));
+
+    out += familyHeader('mailrep_mail_deliveries_total', 'counter', 'Delivery results logged for all mail, by status.');
+    for (const s of STATUSES) out += `mailrep_mail_deliveries_total{status="${s}"} ${this.deliveries[s]}\n`;
+    out += familyHeader('mailrep_mail_blocklist_rejections_total', 'counter', 'Bounced or deferred deliveries whose remote reply cites a blacklist, by list (zone, provider or "other").');
+    for (const [list, n] of this.rejections) out += `mailrep_mail_blocklist_rejections_total{list="${escapeLabelValue(list)}"} ${n}\n`;
+    out += familyHeader('mailrep_mail_auth_failures_total', 'counter', 'Failed logins, all users.');
+    out += `mailrep_mail_auth_failures_total ${this.authFailures}\n`;
+    out += familyHeader('mailrep_mail_relay_denied_total', 'counter', 'Relay attempts refused ("Relay access denied").');
+    out += `mailrep_mail_relay_denied_total ${this.relayDenied}\n`;
+    out += familyHeader('mailrep_users_tracked', 'gauge', 'Users with per-user series (bounded by mail.max_users).');
+    out += `mailrep_users_tracked ${this.users.size}\n`;
+    out += familyHeader('mailrep_users_evicted_total', 'counter', 'Users whose series were removed: least recently active beyond mail.max_users, or idle past mail.user_idle_ttl.');
+    out += `mailrep_users_evicted_total ${this.evicted}\n`;
+    out += familyHeader('mailrep_mail_queue_tracked_messages', 'gauge', 'Authenticated messages whose queue ID is remembered for attributing their deliveries.');
+    out += `mailrep_mail_queue_tracked_messages ${this.messages.size}\n`;
+    out += familyHeader('mailrep_mail_queue_dropped_total', 'counter', 'Remembered messages dropped because the cap (mail.max_tracked_messages) was reached; their later deliveries are not attributed.');
+    out += `mailrep_mail_queue_dropped_total ${this.messagesDropped}\n`;
+    return out;
+  }
+}

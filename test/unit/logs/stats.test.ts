@@ -1,0 +1,199 @@
+// The correlator and per-user statistics, driven by events (the MTA-neutral
+// model every parser emits). Whole-file tests from real log lines through the
+// parsers are in mail-pipeline.test.ts.
+import type { MailEvent } from '../../../src/logs/events';
+import { MailStats, type MailStatsOptions, UNKNOWN_USER, recipientDomain } from '../../../src/logs/stats';
+
+const T0 = Date.UTC(2026, 4, 12, 0, 0, 0);
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+function makeStats(over: Partial<MailStatsOptions> = {}): MailStats {
+  return new MailStats({
+    maxUsers: 100,
+    userIdleTtlMs: 7 * 24 * HOUR,
+    maxMessages: 1000,
+    messageTtlMs: 6 * 24 * HOUR,
+    maxDistinctPerUser: 1000,
+    knownUsers: [],
+    userLabel: (u) => u,
+    classifyReply: (reply) => (reply.includes('zen.spamhaus.org') ? 'zen.spamhaus.org' : undefined),
+    ...over,
+  });
+}
+
+/** One authenticated message: submission, recipient total, one delivery per recipient. */
+function message(id: string, user: string, time: number, recipients: string[], status: 'sent' | 'deferred' | 'bounced' = 'sent', client = '192.0.2.1'): MailEvent[] {
+  return [
+    { type: 'submission', time, messageId: id, user, clientAddress: client },
+    { type: 'recipients', time, messageId: id, count: recipients.length, mode: 'total' },
+    ...recipients.map((r): MailEvent => ({ type: 'delivery', time: time + 1000, messageId: id, status, recipient: r, reply: '250 2.0.0 Ok' })),
+    { type: 'message_done', time: time + 2000, messageId: id },
+  ];
+}
+
+function sample(text: string, series: string): number | undefined {
+  for (const line of text.split('\n')) if (line.startsWith(series + ' ')) return Number(line.slice(series.length + 1));
+  return undefined;
+}
+
+test('a message is attributed to the SASL user: messages, recipients, deliveries', () => {
+  const s = makeStats();
+  for (const ev of message('A1', 'sam', T0, ['a@x.example', 'b@y.example', 'c@y.example'])) s.apply(ev);
+  const u = s.users.get('sam')!;
+  expect(u.messages).toBe(1);
+  expect(u.recipients).toBe(3);
+  expect(u.sent).toBe(3);
+  expect(u.domains.count(s.clock)).toBe(2);
+  expect(s.deliveries.sent).toBe(3);
+  expect(s.openMessages).toBe(0);
+});
+
+test('a repeated qmgr total (deferred message re-entering the active queue) is not counted twice', () => {
+  const s = makeStats();
+  s.apply({ type: 'submission', time: T0, messageId: 'Q', user: 'sam' });
+  s.apply({ type: 'recipients', time: T0, messageId: 'Q', count: 5, mode: 'total' });
+  s.apply({ type: 'delivery', time: T0, messageId: 'Q', status: 'deferred', recipient: 'a@x.example', reply: '451 try later' });
+  s.apply({ type: 'recipients', time: T0 + HOUR, messageId: 'Q', count: 5, mode: 'total' });
+  s.apply({ type: 'delivery', time: T0 + HOUR, messageId: 'Q', status: 'sent', recipient: 'a@x.example' });
+  const u = s.users.get('sam')!;
+  expect(u.recipients).toBe(5);
+  expect(u.deferred).toBe(1);
+  expect(u.sent).toBe(1);
+});
+
+test('increment-mode recipient counts (Exim) add up', () => {
+  const s = makeStats();
+  s.apply({ type: 'submission', time: T0, messageId: 'E', user: 'info@example.com' });
+  for (let i = 0; i < 4; i++) s.apply({ type: 'recipients', time: T0, messageId: 'E', count: 1, mode: 'increment' });
+  expect(s.users.get('info@example.com')!.recipients).toBe(4);
+});
+
+test('unauthenticated mail and NDRs are never attributed, but count in the totals', () => {
+  const s = makeStats();
+  s.apply({ type: 'unauthenticated', time: T0, messageId: 'IN1', clientAddress: '198.51.100.7' });
+  s.apply({ type: 'recipients', time: T0, messageId: 'IN1', count: 2, mode: 'total' });
+  s.apply({ type: 'delivery', time: T0, messageId: 'IN1', status: 'sent', recipient: 'local@example.org' });
+  s.apply({ type: 'delivery', time: T0, messageId: 'UNSEEN', status: 'bounced', recipient: 'x@y.example' });
+  expect(s.users.size).toBe(0);
+  expect(s.deliveries).toEqual({ sent: 1, deferred: 0, bounced: 1 });
+});
+
+test('a reused queue ID of unauthenticated mail cannot inherit an earlier user', () => {
+  const s = makeStats();
+  s.apply({ type: 'submission', time: T0, messageId: 'R', user: 'sam' });
+  // No message_done seen (log gap); the short queue ID is reused by inbound mail.
+  s.apply({ type: 'unauthenticated', time: T0 + HOUR, messageId: 'R' });
+  s.apply({ type: 'delivery', time: T0 + HOUR, messageId: 'R', status: 'sent', recipient: 'a@b.example' });
+  expect(s.users.get('sam')!.sent).toBe(0);
+});
+
+test('a content-filter hop hands the user to the re-queued message without a second message or recipient count', () => {
+  const s = makeStats();
+  s.apply({ type: 'submission', time: T0, messageId: 'A', user: 'sam' });
+  s.apply({ type: 'recipients', time: T0, messageId: 'A', count: 2, mode: 'total' });
+  s.apply({ type: 'unauthenticated', time: T0, messageId: 'B', clientAddress: '127.0.0.1' });
+  s.apply({ type: 'requeued', time: T0, messageId: 'A', newMessageId: 'B' });
+  s.apply({ type: 'recipients', time: T0, messageId: 'B', count: 2, mode: 'total' });
+  s.apply({ type: 'delivery', time: T0, messageId: 'B', status: 'sent', recipient: 'a@x.example' });
+  s.apply({ type: 'delivery', time: T0, messageId: 'B', status: 'bounced', recipient: 'b@x.example', reply: '554 5.7.1 blocked using zen.spamhaus.org' });
+  const u = s.users.get('sam')!;
+  expect([u.messages, u.recipients, u.sent, u.bounced]).toEqual([1, 2, 1, 1]);
+  expect(u.rejections.get('zen.spamhaus.org')).toBe(1);
+});
+
+test('blacklist citations count per list, globally and per user, and ask for a re-check', () => {
+  const asked: string[] = [];
+  const s = makeStats({ onBlocklistCitation: (l) => asked.push(l) });
+  s.apply({ type: 'submission', time: T0, messageId: 'M', user: 'sam' });
+  s.apply({ type: 'delivery', time: T0, messageId: 'M', status: 'deferred', recipient: 'a@x.example', reply: '451 4.7.1 Client host blocked using zen.spamhaus.org' });
+  s.apply({ type: 'delivery', time: T0, messageId: 'M', status: 'bounced', recipient: 'b@x.example', reply: '550 5.1.1 user unknown' });
+  // A sent delivery never counts as a rejection, whatever its text.
+  s.apply({ type: 'delivery', time: T0, messageId: 'M', status: 'sent', recipient: 'c@x.example', reply: '250 ok zen.spamhaus.org' });
+  expect(s.rejections.get('zen.spamhaus.org')).toBe(1);
+  expect(s.users.get('sam')!.rejections.get('zen.spamhaus.org')).toBe(1);
+  expect(asked).toEqual(['zen.spamhaus.org']);
+});
+
+test('failed logins: unknown names go to _unknown; known, existing and previously authenticated names keep theirs', () => {
+  const s = makeStats({ knownUsers: ['Newsletter@Example.com'] });
+  for (let i = 0; i < 1000; i++) s.apply({ type: 'auth_failure', time: T0, user: `guess${i}`, clientAddress: '203.0.113.9' });
+  s.apply({ type: 'auth_failure', time: T0, user: 'newsletter@example.com' });
+  s.apply({ type: 'auth_failure', time: T0, user: 'admin', userExists: true });
+  s.apply({ type: 'submission', time: T0, messageId: 'S', user: 'sam' });
+  s.apply({ type: 'auth_failure', time: T0, user: 'sam' });
+  s.apply({ type: 'auth_failure', time: T0 });
+  expect(s.authFailures).toBe(1004);
+  expect(s.users.size).toBe(3);
+  const text = s.render();
+  expect(sample(text, `mailrep_user_auth_failures_total{user="${UNKNOWN_USER}"}`)).toBe(1001);
+  expect(sample(text, 'mailrep_user_auth_failures_total{user="newsletter@example.com"}')).toBe(1);
+  expect(sample(text, 'mailrep_user_auth_failures_total{user="admin"}')).toBe(1);
+  expect(sample(text, 'mailrep_user_auth_failures_total{user="sam"}')).toBe(1);
+  expect(text).not.toContain('guess');
+});
+
+test('max_users evicts the least recently active user and removes its series', () => {
+  const s = makeStats({ maxUsers: 3 });
+  ['u1', 'u2', 'u3'].forEach((u, i) => s.apply({ type: 'submission', time: T0 + i, messageId: `m${i}`, user: u }));
+  s.apply({ type: 'submission', time: T0 + 10, messageId: 'm9', user: 'u1' }); // u1 becomes most recent
+  s.apply({ type: 'submission', time: T0 + 11, messageId: 'm10', user: 'u4' }); // evicts u2
+  expect([...s.users.keys()]).toEqual(['u3', 'u1', 'u4']);
+  expect(s.evicted).toBe(1);
+  const text = s.render();
+  expect(text).not.toContain('user="u2"');
+  expect(sample(text, 'mailrep_users_tracked')).toBe(3);
+  expect(sample(text, 'mailrep_users_evicted_total')).toBe(1);
+});
+
+test('users idle past user_idle_ttl are evicted by log time', () => {
+  const s = makeStats({ userIdleTtlMs: 24 * HOUR });
+  s.apply({ type: 'submission', time: T0, messageId: 'a', user: 'old' });
+  s.apply({ type: 'submission', time: T0 + 20 * HOUR, messageId: 'b', user: 'recent' });
+  s.apply({ type: 'relay_denied', time: T0 + 25 * HOUR });
+  s.maintain();
+  expect([...s.users.keys()]).toEqual(['recent']);
+});
+
+test('active hours, client addresses and recipient domains cover the last 24 h of log time', () => {
+  const s = makeStats();
+  // One message at minute 5 of each of 30 consecutive hours, from 30 client addresses.
+  for (let h = 0; h < 30; h++) {
+    for (const ev of message(`h${h}`, 'sam', T0 + h * HOUR + 5 * MIN, [`r@d${h}.example`], 'sent', `192.0.2.${h + 1}`)) s.apply(ev);
+  }
+  const u = s.users.get('sam')!;
+  expect(u.hours.count(s.clock)).toBe(24);
+  expect(u.clients.count(s.clock)).toBe(24);
+  expect(u.domains.count(s.clock)).toBe(24);
+  // Quiet for 10 hours: the windows decay when the clock moves on.
+  s.maintain(T0 + 39 * HOUR + 10 * MIN);
+  expect(u.hours.count(s.clock)).toBe(14);
+  expect(u.clients.count(s.clock)).toBe(14);
+});
+
+test('open messages are bounded by a cap and by log-time expiry', () => {
+  const s = makeStats({ maxMessages: 10, messageTtlMs: HOUR });
+  for (let i = 0; i < 25; i++) s.apply({ type: 'submission', time: T0 + i * MIN, messageId: `q${i}`, user: 'sam' });
+  expect(s.openMessages).toBe(10);
+  expect(s.messagesDropped).toBe(15);
+  s.maintain(T0 + 24 * MIN + HOUR + 1);
+  expect(s.openMessages).toBe(0);
+});
+
+test('label values are escaped and hmac labels never show the name', () => {
+  const s = makeStats({ userLabel: (u) => `h:${u.length}` });
+  s.apply({ type: 'submission', time: T0, messageId: 'x', user: 'sam' });
+  expect(s.render()).toContain('mailrep_user_messages_total{user="h:3"} 1');
+  const p = makeStats();
+  p.apply({ type: 'submission', time: T0, messageId: 'y', user: 'we"ird\\name' });
+  expect(p.render()).toContain('mailrep_user_messages_total{user="we\\"ird\\\\name"} 1');
+});
+
+test.each([
+  ['<a@Example.COM>', 'example.com'],
+  ['user@sub.example.org', 'sub.example.org'],
+  ['no-at-sign', undefined],
+  ['trailing@', undefined],
+])('recipientDomain(%s) = %s', (input, expected) => {
+  expect(recipientDomain(input)).toBe(expected);
+});
