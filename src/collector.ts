@@ -30,6 +30,8 @@ export interface Collector {
   stop(): Promise<void>;
   /** Optional extra HTTP routes (status pages). */
   mountRoutes?(app: Express): void;
+  /** Landing-page links to the routes it mounts (href relative to /). */
+  readonly links?: readonly { href: string; text: string }[];
   /**
    * Optional hand-rendered exposition text appended to /metrics, for families
    * with many series (per-user metrics) where prom-client's generic formatting

@@ -53,6 +53,7 @@ export function createWebApp(opts: WebAppOptions): Express {
   const links: LandingLink[] = [
     { href: opts.telemetryPath.replace(/^\//, ''), text: 'Metrics' },
     ...(opts.links ?? []),
+    ...opts.collectors.flatMap((c) => c.links ?? []),
     { href: '-/healthy', text: 'Health' },
     { href: '-/ready', text: 'Readiness' },
   ];
