@@ -88,3 +88,9 @@ describe('loadConfigFile', () => {
     await expect(loadConfigFile(f, true)).rejects.toThrow(`${f}: dnsbl.concurrency: expected number, got string`);
   });
 });
+
+test('the documented example config is valid and states the real defaults', async () => {
+  const { config } = await loadConfigFile(require('node:path').join(__dirname, '../../examples/mail-reputation-exporter.yml'), true);
+  const defaults = validateConfig({});
+  expect(config).toEqual(defaults);
+});
