@@ -3,7 +3,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { formatPath } from '../../../src/config/load';
+import { ConfigError, formatPath, validateConfig } from '../../../src/config/load';
 import { DEFAULT_LIST_NAMES, findCatalogueList } from '../../../src/dnsbl/catalogue';
 import { defaultLists, listsSchema } from '../../../src/dnsbl/lists-config';
 import type { ListDefinition } from '../../../src/dnsbl/model';
@@ -158,4 +158,35 @@ test.each<[string, unknown, string[]]>([
 test('an IPv6-only definition', () => {
   const [l] = lists([{ zone: 'v6.example.net', type: 'ip', ipv4: false, ipv6: true, canaries: true }]);
   expect(l).toMatchObject({ ipv4: false, ipv6: true, canaries: true });
+});
+
+describe('through the whole config (validateConfig)', () => {
+  function configProblems(raw: unknown): string[] {
+    try {
+      validateConfig(raw);
+    } catch (err) {
+      if (err instanceof ConfigError) return err.problems;
+      throw err;
+    }
+    throw new Error('expected a ConfigError');
+  }
+
+  test('omitted lists are the default set', () => {
+    expect(validateConfig({}).dnsbl.lists.map((l) => l.name)).toEqual([...DEFAULT_LIST_NAMES]);
+  });
+
+  test('problems name dnsbl.lists paths, and the key never shows', () => {
+    const got = configProblems({ dnsbl: { lists: ['dnsbl.sorbs.net', { zone: 'bl.example.net', type: 'ip', tierr: 'low' }, { zone: `${KEY}.zen.dq.spamhaus.net`, key: KEY }] } });
+    expect(got).toEqual([
+      'dnsbl.lists[0]: dnsbl.sorbs.net is dead: SORBS was shut down on 2024-06-05; remove it',
+      'dnsbl.lists[1].tierr: unknown key',
+      'dnsbl.lists[2].zone: looks like a key in front of zen.dq.spamhaus.net: set zone to zen.dq.spamhaus.net and put the key in key or key_file (zones are shown in metrics, keys must never be)',
+    ]);
+    expect(got.join('\n').toLowerCase()).not.toContain(KEY.toLowerCase());
+  });
+
+  test('a keyed list from a key file', () => {
+    const [l] = validateConfig({ dnsbl: { lists: [{ zone: 'zen.dq.spamhaus.net', key_file: keyFile }] } }).dnsbl.lists;
+    expect(l).toMatchObject({ name: 'zen.dq.spamhaus.net', key: KEY });
+  });
 });
