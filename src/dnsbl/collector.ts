@@ -145,7 +145,7 @@ export class DnsblCollector implements Collector, DnsblRecheck {
       ok = false;
       this.logger.error('DNSBL round failed', { err });
     } finally {
-      this.state.refresh();
+      await this.state.refreshAsync();
       this.ctx.exporterMetrics.recordRun(this.name, ok, (Date.now() - startedAt) / 1000);
     }
   }
@@ -198,8 +198,8 @@ export class DnsblCollector implements Collector, DnsblRecheck {
     const run = this.check(lists, this.state.targets)
       .catch((err) => this.logger.error('DNSBL re-check failed', { err }))
       .then(() => undefined)
+      .then(() => this.state.refreshAsync())
       .finally(() => {
-        this.state.refresh();
         this.running = undefined;
         void this.runPendingRechecks();
       });

@@ -47,24 +47,35 @@ export async function runRound(opts: RoundOptions): Promise<RoundResult> {
   });
   const unhealthy = new Map(canaries.filter((c) => !c.healthy).map((c) => [c.list.name, c.detail]));
 
-  const pairs: { target: CheckTarget; list: ListDefinition }[] = [];
-  for (const target of opts.targets) {
-    for (const list of opts.lists) if (queryName(list, target) !== undefined) pairs.push({ target, list });
-  }
+  // Pairs are taken one at a time by the workers rather than built up front:
+  // 30,000 of them built in one synchronous loop would hold up a scrape.
+  const lists = opts.lists;
+  const total = opts.targets.length * lists.length;
+  let next = 0;
   let queries = 0;
-  const results = await pool(pairs, opts.concurrency, async ({ target, list }) => {
-    const started = performance.now();
-    let verdict: Verdict;
-    const blind = unhealthy.get(list.name);
-    if (blind !== undefined) {
-      verdict = { state: 'unknown', reason: 'list_unhealthy', detail: `list failed its canary check: ${blind}` };
-    } else {
-      queries++;
-      verdict = await checkTarget(opts.lookup, list, target);
+  const results: PairResult[] = [];
+  const worker = async () => {
+    while (next < total) {
+      const i = next++;
+      const target = opts.targets[Math.floor(i / lists.length)];
+      const list = lists[i % lists.length];
+      if (queryName(list, target) === undefined) continue;
+      const started = performance.now();
+      let verdict: Verdict;
+      const blind = unhealthy.get(list.name);
+      if (blind !== undefined) {
+        verdict = { state: 'unknown', reason: 'list_unhealthy', detail: `list failed its canary check: ${blind}` };
+        // Nothing was queried: let the event loop breathe between such pairs.
+        if (i % 1000 === 999) await new Promise((r) => setImmediate(r));
+      } else {
+        queries++;
+        verdict = await checkTarget(opts.lookup, list, target);
+      }
+      const result: PairResult = { target: target.value, list, verdict, time: now() };
+      results.push(result);
+      opts.onCheck?.(result, (performance.now() - started) / 1000);
     }
-    const result: PairResult = { target: target.value, list, verdict, time: now() };
-    opts.onCheck?.(result, (performance.now() - started) / 1000);
-    return result;
-  });
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.concurrency, Math.max(total, 1)) }, worker));
   return { canaries, results, queries: queries + canaries.length * 2 };
 }

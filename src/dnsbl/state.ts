@@ -75,16 +75,41 @@ export class DnsblState {
     for (const name of this.health.keys()) if (!l.has(name)) this.health.delete(name);
   }
 
-  /** Rebuilds the cached exposition text from the state. */
+  /** Rebuilds the cached exposition text from the state, in one go (tests, small states). */
   refresh(): void {
+    const build = this.build();
+    while (!build.next().done) { /* no yield points needed */ }
+  }
+
+  /**
+   * Rebuilds the cached text, yielding to the event loop every few thousand
+   * series: 30,000 target × list pairs take ~100 ms to render, and a scrape
+   * during that time must still answer at once (with the previous text).
+   */
+  async refreshAsync(): Promise<void> {
+    const build = this.build();
+    while (!build.next().done) await new Promise((r) => setImmediate(r));
+  }
+
+  private *build(): Generator<void, void, void> {
+    const CHUNK = 2000;
     const pairs = [...this.pairs.values()].sort((a, b) => (a.target === b.target ? (a.list < b.list ? -1 : 1) : a.target < b.target ? -1 : 1));
+    yield;
     const labels = pairs.map((p) => `target="${escapeLabelValue(p.target)}",list="${escapeLabelValue(p.list)}"`);
+    yield;
     let out = '';
 
     out += familyHeader('mailrep_dnsbl_listed', 'gauge', 'Whether the target is listed (1) or clean (0) on the list: the last definitive result; absent until there is one, never changed by an unknown result.');
-    pairs.forEach((p, i) => { if (p.listed !== undefined) out += `mailrep_dnsbl_listed{${labels[i]}} ${p.listed ? 1 : 0}\n`; });
+    for (let i = 0; i < pairs.length; i++) {
+      const p = pairs[i];
+      if (p.listed !== undefined) out += `mailrep_dnsbl_listed{${labels[i]}} ${p.listed ? 1 : 0}\n`;
+      if (i % CHUNK === CHUNK - 1) yield;
+    }
     out += familyHeader('mailrep_dnsbl_check_ok', 'gauge', 'Whether the last check of the target on the list was definitive (1) or unknown (0: timeout, refusal, blocked resolver, unhealthy list, ...).');
-    pairs.forEach((p, i) => { out += `mailrep_dnsbl_check_ok{${labels[i]}} ${p.lastOk ? 1 : 0}\n`; });
+    for (let i = 0; i < pairs.length; i++) {
+      out += `mailrep_dnsbl_check_ok{${labels[i]}} ${pairs[i].lastOk ? 1 : 0}\n`;
+      if (i % CHUNK === CHUNK - 1) yield;
+    }
     out += familyHeader('mailrep_dnsbl_listing_code', 'gauge', 'One series per A record the list returned for a listed target, with the code\'s meaning.');
     pairs.forEach((p, i) => {
       if (!p.listed) return;
@@ -93,7 +118,10 @@ export class DnsblState {
     out += familyHeader('mailrep_dnsbl_listed_since_timestamp_seconds', 'gauge', 'When the current listing was first seen.');
     pairs.forEach((p, i) => { if (p.listed && p.listedSince !== undefined) out += `mailrep_dnsbl_listed_since_timestamp_seconds{${labels[i]}} ${formatValue(p.listedSince / 1000)}\n`; });
     out += familyHeader('mailrep_dnsbl_last_check_timestamp_seconds', 'gauge', 'When the target was last checked on the list (whatever the result).');
-    pairs.forEach((p, i) => { out += `mailrep_dnsbl_last_check_timestamp_seconds{${labels[i]}} ${formatValue(p.lastCheck / 1000)}\n`; });
+    for (let i = 0; i < pairs.length; i++) {
+      out += `mailrep_dnsbl_last_check_timestamp_seconds{${labels[i]}} ${formatValue(pairs[i].lastCheck / 1000)}\n`;
+      if (i % CHUNK === CHUNK - 1) yield;
+    }
 
     out += familyHeader('mailrep_dnsbl_list_healthy', 'gauge', 'Whether the list passed its canary checks (RFC 5782 §5) in the last round; lists without test entries count as healthy. While 0, its results are unknown (list_unhealthy).');
     for (const l of this.lists) {
