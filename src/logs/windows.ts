@@ -4,6 +4,8 @@
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
+/** How stale a remembered "last seen" may be (bounds per-event work; windows are 24 h). */
+export const REFRESH_MS = 60_000;
 
 /**
  * Which clock hours of the last 24 saw activity. 24 slots, each holding the
@@ -45,7 +47,9 @@ export class DistinctWindow {
   record(value: string, time: number): void {
     const prev = this.lastSeen.get(value);
     if (prev !== undefined) {
-      if (time <= prev) return;
+      // Within a minute of the last sighting: a 24-hour window does not need
+      // the exact second, and skipping the re-insert is most of the cost.
+      if (time < prev + REFRESH_MS) return;
       // Re-insert so the Map's order stays "least recently seen first".
       this.lastSeen.delete(value);
     } else if (this.lastSeen.size >= this.cap) {

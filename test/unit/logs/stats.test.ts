@@ -135,9 +135,10 @@ test('failed logins: unknown names go to _unknown; known, existing and previousl
 
 test('max_users evicts the least recently active user and removes its series', () => {
   const s = makeStats({ maxUsers: 3 });
-  ['u1', 'u2', 'u3'].forEach((u, i) => s.apply({ type: 'submission', time: T0 + i, messageId: `m${i}`, user: u }));
-  s.apply({ type: 'submission', time: T0 + 10, messageId: 'm9', user: 'u1' }); // u1 becomes most recent
-  s.apply({ type: 'submission', time: T0 + 11, messageId: 'm10', user: 'u4' }); // evicts u2
+  // Recency is kept to the minute (see MailStats.touch), so activity here is minutes apart.
+  ['u1', 'u2', 'u3'].forEach((u, i) => s.apply({ type: 'submission', time: T0 + i * MIN, messageId: `m${i}`, user: u }));
+  s.apply({ type: 'submission', time: T0 + 10 * MIN, messageId: 'm9', user: 'u1' }); // u1 becomes most recent
+  s.apply({ type: 'submission', time: T0 + 11 * MIN, messageId: 'm10', user: 'u4' }); // evicts u2
   expect([...s.users.keys()]).toEqual(['u3', 'u1', 'u4']);
   expect(s.evicted).toBe(1);
   const text = s.render();
