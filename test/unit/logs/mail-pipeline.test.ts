@@ -8,6 +8,8 @@ import { MailStats } from '../../../src/logs/stats';
 import { LogClock } from '../../../src/logs/syslog';
 import { classifyBlocklistCitation } from '../../../src/logs/bounce';
 import { CATALOGUE } from '../../../src/dnsbl/catalogue';
+import { createParser } from '../../../src/logs/detect';
+import { runParser, totals } from './parser-totals';
 
 const FIXTURES = join(__dirname, '../../fixtures/logs');
 const ZONES = new Set(CATALOGUE.map((l) => l.zone));
@@ -68,4 +70,30 @@ test('exim-composed.log: A=authenticator:id attributes, A= without an id does no
   expect(r.stats.relayDenied).toBe(1);
   // Failed logins with set_id= name accounts that never logged in: _unknown.
   expect(r.text).toContain('mailrep_user_auth_failures_total{user="_unknown"} 3\n');
+});
+
+// The other formats: auto-detection picks the format, and the engine's per-user
+// numbers equal the reference join whose exact figures each parser's own test
+// asserts (test/unit/logs/<format>.test.ts, via parser-totals.ts).
+
+test.each([
+  ['sendmail-composed.log', 'sendmail'],
+  ['opensmtpd-composed.log', 'opensmtpd'],
+  ['exchange-composed.log', 'exchange'],
+  ['kerio-composed-mail.log', 'kerio'],
+  ['kerio-composed-security.log', 'kerio'],
+  ['dovecot-composed.log', 'dovecot'],
+])('%s: detected as %s; per-user numbers through the engine equal the reference join', (file, format) => {
+  const r = run(file);
+  expect(r.detected).toBe(format);
+  const ref = totals(runParser(createParser(format, new LogClock(() => NOW)), r.lines).events);
+  const expected: Record<string, number[]> = {};
+  for (const [name, t] of Object.entries(ref.users)) expected[name.toLowerCase()] = [t.messages, t.recipients, t.sent, t.deferred, t.bounced];
+  const got: Record<string, number[]> = {};
+  for (const [name, v] of Object.entries(r.users)) if (v.slice(0, 5).some((x) => x > 0)) got[name] = v.slice(0, 5);
+  if (!/security|dovecot/.test(file)) expect(Object.keys(expected).length).toBeGreaterThan(0);
+  expect(got).toEqual(expected);
+  expect(r.stats.deliveries).toEqual(ref.deliveries);
+  expect(r.stats.authFailures).toBe(Object.values(ref.authFailures).reduce((a, b) => a + b, 0));
+  expect(r.stats.relayDenied).toBe(ref.relayDenied);
 });
