@@ -1,6 +1,7 @@
 // /metrics with 10,000 users: the real web app and registry, a MailStats
 // holding 10,000 users with realistic figures, scraped over HTTP.
 import type { AddressInfo } from 'node:net';
+import { execFile } from 'node:child_process';
 import { MailStats } from '../src/logs/stats';
 import { createRegistry } from '../src/metrics/registry';
 import { ExporterMetrics } from '../src/metrics/exporter';
@@ -37,12 +38,14 @@ export async function benchRender(users = 10_000): Promise<void> {
   const times: number[] = [];
   let bytes = 0;
   let series = 0;
+  // The scraper runs in another process (curl), as Prometheus does: a client
+  // in this process would charge its own parsing of 7 MiB to the server.
+  const first = await (await fetch(url)).text();
+  bytes = first.length;
+  series = first.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
   for (let i = 0; i < 40; i++) {
-    const t = performance.now();
-    const body = await (await fetch(url)).text();
-    times.push(performance.now() - t);
-    bytes = body.length;
-    if (i === 0) series = body.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
+    const r = await new Promise<string>((resolve) => execFile('curl', ['-s', '-o', '/dev/null', '-w', '%{time_total}', url], (_e, out) => resolve(out)));
+    times.push(Number(r) * 1000);
   }
   server.close();
   times.sort((a, b) => a - b);
@@ -51,6 +54,6 @@ export async function benchRender(users = 10_000): Promise<void> {
   for (let i = 0; i < 20; i++) { const t = performance.now(); stats.render(); renderTimes.push(performance.now() - t); }
   renderTimes.sort((a, b) => a - b);
   console.log(`\n[render] /metrics with ${users.toLocaleString('en')} users: ${series.toLocaleString('en')} series, ${(bytes / 1048576).toFixed(1)} MiB`);
-  console.log(`  scrape over HTTP: median ${q(0.5).toFixed(1)} ms, p99 ${q(0.99).toFixed(1)} ms (40 scrapes); per-user text alone: median ${renderTimes[10].toFixed(1)} ms`);
+  console.log(`  scrape over HTTP (curl): median ${q(0.5).toFixed(1)} ms, p99 ${q(0.99).toFixed(1)} ms (40 scrapes); per-user text alone: median ${renderTimes[10].toFixed(1)} ms`);
   console.log(`  goal ≤ 50 ms: ${q(0.5) <= 50 ? 'met' : 'NOT met'}`);
 }

@@ -55,6 +55,12 @@ export class UserRecord {
   lastMessage = 0;
   lastActivity = 0;
   readonly hours = new ActiveHours();
+  /** Bumped on every change; render() rebuilds `rendered` when it moved. */
+  version = 0;
+  renderedVersion = -1;
+  renderedMinute = -1;
+  /** This user's lines, one string per family of USER_FAMILIES. */
+  rendered: string[] = [];
   readonly clients: DistinctWindow;
   readonly domains: DistinctWindow;
 
@@ -86,6 +92,47 @@ export function recipientDomain(recipient: string): string | undefined {
   let domain = recipient.slice(at + 1).toLowerCase();
   if (domain.endsWith('>')) domain = domain.slice(0, -1);
   return domain.length > 0 && domain.length <= 253 ? domain : undefined;
+}
+
+/** The per-user families, in exposition order; renderUser() fills one string per family. */
+const USER_FAMILIES: readonly [string, 'counter' | 'gauge', string][] = [
+  ['mailrep_user_messages_total', 'counter', 'Messages accepted from the authenticated user (SASL login name, never the envelope sender).'],
+  ['mailrep_user_recipients_total', 'counter', 'Recipients accepted in the messages of the authenticated user.'],
+  ['mailrep_user_deliveries_total', 'counter', 'Delivery results logged for the user\'s messages, by status (one per recipient and attempt).'],
+  ['mailrep_user_blocklist_rejections_total', 'counter', 'Bounced or deferred deliveries of the user\'s messages whose remote reply cites a blacklist.'],
+  ['mailrep_user_auth_failures_total', 'counter', 'Failed logins; names that are not known accounts are counted under user="_unknown".'],
+  ['mailrep_user_active_hours', 'gauge', 'Distinct clock hours of the last 24 (log time) in which the user sent mail.'],
+  ['mailrep_user_client_addresses', 'gauge', 'Distinct client IP addresses the user submitted mail from in the last 24 hours.'],
+  ['mailrep_user_recipient_domains', 'gauge', 'Distinct recipient domains of the user\'s deliveries in the last 24 hours.'],
+  ['mailrep_user_last_message_timestamp_seconds', 'gauge', 'Log time of the user\'s last accepted message.'],
+];
+
+/**
+ * A template literal is a tree of string pieces in V8; joining 110,000 such
+ * trees per scrape costs ~100 ms. Slicing flattens once, when the line is
+ * built, so the scrape-time join only copies bytes.
+ */
+function flat(s: string): string {
+  return s === '' ? s : (' ' + s).slice(1);
+}
+
+function renderUser(u: UserRecord, ref: number, minute: number): void {
+  const l = u.labelPair;
+  let rejections = '';
+  for (const [list, n] of u.rejections) rejections += `mailrep_user_blocklist_rejections_total{${l},list="${escapeLabelValue(list)}"} ${n}\n`;
+  u.rendered = ([
+    `mailrep_user_messages_total{${l}} ${u.messages}\n`,
+    `mailrep_user_recipients_total{${l}} ${u.recipients}\n`,
+    `mailrep_user_deliveries_total{${l},status="sent"} ${u.sent}\nmailrep_user_deliveries_total{${l},status="deferred"} ${u.deferred}\nmailrep_user_deliveries_total{${l},status="bounced"} ${u.bounced}\n`,
+    rejections,
+    `mailrep_user_auth_failures_total{${l}} ${u.authFailures}\n`,
+    `mailrep_user_active_hours{${l}} ${u.hours.count(ref)}\n`,
+    `mailrep_user_client_addresses{${l}} ${u.clients.count(ref)}\n`,
+    `mailrep_user_recipient_domains{${l}} ${u.domains.count(ref)}\n`,
+    u.lastMessage > 0 ? `mailrep_user_last_message_timestamp_seconds{${l}} ${formatValue(u.lastMessage / 1000)}\n` : '',
+  ]).map(flat);
+  u.renderedVersion = u.version;
+  u.renderedMinute = minute;
 }
 
 export class MailStats {
@@ -239,6 +286,7 @@ export class MailStats {
       this.users.set(name, user);
     }
     this.mostRecent = user;
+    user.version++;
     if (time > user.lastActivity) user.lastActivity = time;
     return user;
   }
@@ -268,40 +316,22 @@ export class MailStats {
   /** The mailrep_user_* and mailrep_mail_* families in text exposition format. */
   render(): string {
     const ref = this.clock;
+    // A user's lines are rebuilt only when the user changed or the window
+    // reference moved to another minute; otherwise the strings of the last
+    // scrape are reused. At 10,000 users most of a scrape's cost was building
+    // ~110,000 fresh strings (and collecting them again).
+    const minute = Math.floor(ref / 60_000);
     const users = [...this.users.values()];
-    let out = '';
-
-    const perUser = (name: string, type: 'counter' | 'gauge', help: string, value: (u: UserRecord) => number | undefined) => {
-      out += familyHeader(name, type, help);
-      for (const u of users) {
-        const v = value(u);
-        if (v !== undefined) out += `${name}{${u.labelPair}} ${formatValue(v)}\n`;
-      }
-    };
-
-    perUser('mailrep_user_messages_total', 'counter', 'Messages accepted from the authenticated user (SASL login name, never the envelope sender).', (u) => u.messages);
-    perUser('mailrep_user_recipients_total', 'counter', 'Recipients accepted in the messages of the authenticated user.', (u) => u.recipients);
-
-    out += familyHeader('mailrep_user_deliveries_total', 'counter', 'Delivery results logged for the user\'s messages, by status (one per recipient and attempt).');
-    for (const u of users) {
-      out += `mailrep_user_deliveries_total{${u.labelPair},status="sent"} ${u.sent}\n`;
-      out += `mailrep_user_deliveries_total{${u.labelPair},status="deferred"} ${u.deferred}\n`;
-      out += `mailrep_user_deliveries_total{${u.labelPair},status="bounced"} ${u.bounced}\n`;
-    }
-
-    out += familyHeader('mailrep_user_blocklist_rejections_total', 'counter', 'Bounced or deferred deliveries of the user\'s messages whose remote reply cites a blacklist.');
-    for (const u of users) {
-      for (const [list, n] of u.rejections) out += `mailrep_user_blocklist_rejections_total{${u.labelPair},list="${escapeLabelValue(list)}"} ${n}\n`;
-    }
-
-    out += familyHeader('mailrep_user_auth_failures_total', 'counter', 'Failed logins; names that are not known accounts are counted under user="_unknown".');
-    for (const u of users) out += `mailrep_user_auth_failures_total{${u.labelPair}} ${u.authFailures}\n`;
-    if (this.unknownUser) out += `mailrep_user_auth_failures_total{${this.unknownUser.labelPair}} ${this.unknownUser.authFailures}\n`;
-
-    perUser('mailrep_user_active_hours', 'gauge', 'Distinct clock hours of the last 24 (log time) in which the user sent mail.', (u) => u.hours.count(ref));
-    perUser('mailrep_user_client_addresses', 'gauge', 'Distinct client IP addresses the user submitted mail from in the last 24 hours.', (u) => u.clients.count(ref));
-    perUser('mailrep_user_recipient_domains', 'gauge', 'Distinct recipient domains of the user\'s deliveries in the last 24 hours.', (u) => u.domains.count(ref));
-    perUser('mailrep_user_last_message_timestamp_seconds', 'gauge', 'Log time of the user\'s last accepted message.', (u) => (u.lastMessage > 0 ? u.lastMessage / 1000 : undefined));
+    for (const u of users) if (u.renderedVersion !== u.version || u.renderedMinute !== minute) renderUser(u, ref, minute);
+    // Pieces joined once: `+=` over 110,000 pieces builds a deep rope that
+    // costs far more to flatten (when the response is encoded) than join().
+    const parts: string[] = [];
+    USER_FAMILIES.forEach(([name, type, help], f) => {
+      parts.push(familyHeader(name, type, help));
+      for (const u of users) parts.push(u.rendered[f]);
+      if (name === 'mailrep_user_auth_failures_total' && this.unknownUser) parts.push(`mailrep_user_auth_failures_total{${this.unknownUser.labelPair}} ${this.unknownUser.authFailures}\n`);
+    });
+    let out = parts.join('');
 
     out += familyHeader('mailrep_mail_deliveries_total', 'counter', 'Delivery results logged for all mail, by status.');
     for (const s of STATUSES) out += `mailrep_mail_deliveries_total{status="${s}"} ${this.deliveries[s]}\n`;
