@@ -38,3 +38,12 @@ export function formatValue(v: number): string {
   if (v === -Infinity) return '-Inf';
   return String(v);
 }
+
+/**
+ * Returns `s` as one flat string. V8 keeps `a + b` and template literals as
+ * trees of pieces; a tree of 100,000 pieces costs ~100 ms to flatten when the
+ * response is encoded. Slicing flattens it once, at a moment we choose.
+ */
+export function flat(s: string): string {
+  return s === '' ? s : (' ' + s).slice(1);
+}
