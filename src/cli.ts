@@ -47,7 +47,7 @@ const FLAGS: Record<string, FlagSpec> = {
     },
   },
   'web.config.file': {
-    help: 'Exporter-toolkit web configuration (TLS, basic auth).',
+    help: 'Web configuration file (Prometheus exporter-toolkit format): TLS, client certificates, basic-auth users, response headers. Re-read on reload; --check-config validates it too.',
     apply: (o, v) => { o.webConfigFile = v; },
   },
   'log.level': {

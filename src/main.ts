@@ -4,6 +4,7 @@ import { CliError, parseArgs, usage } from './cli';
 import { ConfigError, loadConfigFile } from './config/load';
 import { Exporter } from './exporter';
 import { createLogger } from './log';
+import { loadWebConfigFile } from './web/web-config';
 import { PROGRAM, VERSION } from './version';
 
 async function main(argv: string[]): Promise<number> {
@@ -23,7 +24,13 @@ async function main(argv: string[]): Promise<number> {
   if (cli.checkConfig) {
     try {
       const loaded = await loadConfigFile(cli.configFile, cli.configFileExplicit);
-      process.stdout.write(`OK: ${loaded.source} is valid\n`);
+      let verdict = `OK: ${loaded.source} is valid`;
+      if (cli.webConfigFile !== undefined) {
+        const web = await loadWebConfigFile(cli.webConfigFile);
+        for (const warning of web.warnings) process.stderr.write(`warning: web.config.file: ${cli.webConfigFile}: ${warning}\n`);
+        verdict += `; web config ${cli.webConfigFile} is valid (${web.tls ? `TLS, client_auth_type ${web.tls.clientAuth}` : 'plain HTTP'}, ${web.users.size} basic-auth users)`;
+      }
+      process.stdout.write(`${verdict}\n`);
       return 0;
     } catch (err) {
       const message = err instanceof ConfigError ? err.message : String(err);

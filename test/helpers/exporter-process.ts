@@ -19,7 +19,20 @@ export interface RunningExporter {
 const running = new Set<ChildProcess>();
 process.on('exit', () => { for (const p of running) p.kill('SIGKILL'); });
 
-export async function startExporter(args: string[], opts: { cwd?: string; readyTimeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunningExporter> {
+export interface StartExporterOptions {
+  cwd?: string;
+  readyTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  /** 'https' when the web config enables TLS; the returned url uses it. Default 'http'. */
+  scheme?: 'http' | 'https';
+  /**
+   * Whether the exporter is ready, given its url. Default: GET /-/ready with
+   * fetch answers 200. Needed when TLS or basic auth is on.
+   */
+  probeReady?: (url: string) => Promise<boolean>;
+}
+
+export async function startExporter(args: string[], opts: StartExporterOptions = {}): Promise<RunningExporter> {
   if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run "npm run build" (npm test does it)`);
   const port = await freePort();
   const proc = spawn(process.execPath, [MAIN_JS, `--web.listen-address=127.0.0.1:${port}`, ...args], {
@@ -32,13 +45,13 @@ export async function startExporter(args: string[], opts: { cwd?: string; readyT
   proc.stdout!.on('data', (d) => { out += d; });
   proc.stderr!.on('data', (d) => { out += d; });
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => { running.delete(proc); resolve(code); }));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${opts.scheme ?? 'http'}://127.0.0.1:${port}`;
+  const probeReady = opts.probeReady ?? (async (u: string) => (await fetch(`${u}/-/ready`)).status === 200);
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 15_000);
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`exporter exited with ${proc.exitCode}:\n${out}`);
     try {
-      const res = await fetch(`${url}/-/ready`);
-      if (res.status === 200) break;
+      if (await probeReady(url)) break;
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) {
       proc.kill('SIGKILL');
