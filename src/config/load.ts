@@ -21,7 +21,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string[] {
+/** One zod issue as messages naming the key path; never quotes the offending value (it may be a secret). */
+export function describeIssue(issue: z.core.$ZodIssue): string[] {
   const at = formatPath(issue.path);
   const prefix = at === '' ? '' : `${at}: `;
   switch (issue.code) {

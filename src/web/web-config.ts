@@ -12,7 +12,7 @@ import { dirname, resolve } from 'node:path';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, formatPath } from '../config/load';
+import { ConfigError, describeIssue } from '../config/load';
 
 export const CLIENT_AUTH_TYPES = [
   'NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert',
@@ -110,23 +110,6 @@ export class WebConfigError extends ConfigError {
   }
 }
 
-/** Like the main config's messages (`tls_server_config.key_file: required`), without ever quoting a value. */
-function describeIssue(issue: z.core.$ZodIssue): string[] {
-  const at = formatPath(issue.path);
-  const prefix = at === '' ? '' : `${at}: `;
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return issue.keys.map((k) => `${formatPath([...issue.path, k])}: unknown key`);
-    case 'invalid_type':
-      if (/received undefined$/.test(issue.message)) return [`${prefix}required`];
-      if (!issue.message.startsWith('Invalid input')) return [`${prefix}${issue.message}`];
-      return [`${prefix}expected ${issue.expected}, ${issue.message.replace(/^.*received /, 'got ')}`];
-    case 'invalid_value':
-      return [`${prefix}must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`];
-    default:
-      return [`${prefix}${issue.message}`];
-  }
-}
 
 /** Reads a PEM given inline (`cert`) or as a file (`cert_file`, relative to the web config's directory). */
 async function pemSource(
