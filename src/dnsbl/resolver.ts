@@ -1,149 +1,251 @@
-// The DNS client the checker uses: its own wire handling over its own sockets,
-// never the system resolver (whose servers, search domains and caching are
-// not ours to vouch for). Per lookup: cache → in-flight de-duplication →
-// concurrency limit → servers in order (retries on timeout; the next server on
-// timeout, SERVFAIL, REFUSED or a network error) → TCP when the UDP answer is
-// truncated. Every failure is a LookupResult with a reason; nothing throws.
-import type { Socket as TcpSocket } from 'node:net';
-import type { DnsFailureReason, DnsLookup, DnsRecord, LookupResult, RecordType } from './dns';
-import type { Logger } from '../log';
-import { silentLogger } from '../log';
+// The DnsLookup used by the DNSBL checker and target discovery: our own stub
+// resolver talking to the configured recursive resolvers over UDP (TCP when an
+// answer is truncated). Deliberately not node:dns: the system resolver (or
+// resolv.conf's forwarder) is exactly what Spamhaus & co. refuse, and c-ares
+// hides rcodes, so SERVFAIL/REFUSED/timeout could not be told apart.
+//
+// Per lookup: cache → in-flight deduplication → FIFO concurrency limit → for
+// each server in order: UDP attempt, repeated `retries` times after a timeout,
+// TCP on truncation; SERVFAIL, REFUSED, a socket error or an undecodable reply
+// move on to the next server at once. NOERROR and NXDOMAIN are definitive.
+
+import { isIP, type Socket as TcpSocket } from 'node:net';
+import { silentLogger, type Logger } from '../log';
 import { TtlCache } from './dns-cache';
+import type { DnsFailureReason, DnsLookup, DnsRecord, LookupResult, RecordType } from './dns';
 import { Limiter } from './limiter';
-import { serverLabel, tcpQuery, UdpChannel, type Attempt, type ServerAddress, type TransportStats } from './resolver-transport';
-import { extractAnswers, negativeTtl, normalizeName, QTYPE, RCODE, rcodeName } from './resolver-wire';
+import { serverLabel, tcpQuery, UdpChannel, type Attempt, type ServerAddress } from './resolver-transport';
+import { extractAnswers, negativeTtl, normalizeName, QTYPE, RCODE, rcodeName, type WireMessage } from './resolver-wire';
 
 export interface ResolverOptions {
-  servers: ServerAddress[];
-  timeoutMs: number;
-  /** Extra attempts per server after a timeout (default 1). */
-  retries?: number;
-  /** Lookups in flight at once (default 32); the rest wait in order. */
-  concurrency?: number;
-  cache?: { maxEntries?: number; maxTtlSeconds?: number; negativeTtlSeconds?: number } | false;
-  now?: () => number;
+  servers: { host: string; port: number }[];   // tried in order
+  timeoutMs: number;                            // per attempt
+  retries?: number;                             // extra attempts per server after a timeout (default 1)
+  concurrency?: number;                         // lookups in flight at once (default 32); the rest queue
+  cache?: { maxEntries?: number /* default 100_000 */; maxTtlSeconds?: number /* 3600 */; negativeTtlSeconds?: number /* used when no SOA: 60 */ } | false;
+  now?: () => number;                           // ms clock, injectable for cache tests
   logger?: Logger;
 }
 
-type Definitive = Extract<LookupResult, { ok: true }>;
+export interface ResolverStats {
+  /** Queries sent (UDP datagrams and TCP queries). */
+  sent: number;
+  /** UDP re-sends to the same server after a timeout. */
+  retries: number;
+  /** Truncated UDP answers repeated over TCP. */
+  tcpFallbacks: number;
+  cacheHits: number;
+  /** Lookups that joined an identical lookup already in flight. */
+  deduplicated: number;
+  /** Most lookups that were ever resolving at once (bounded by `concurrency`). */
+  maxInFlight: number;
+  /** Replies dropped: unknown id (late or spoofed), wrong source, wrong question, QR unset. */
+  ignored: number;
+  /** Replies with our id that could not be decoded. */
+  malformed: number;
+}
+
+/** The maximum of `concurrency`: every in-flight lookup needs a distinct 16-bit id on a server's socket. */
+const MAX_CONCURRENCY = 8192;
+
+interface CachedAnswer {
+  rcode: 'NOERROR' | 'NXDOMAIN';
+  records: DnsRecord[];
+  storedAt: number;
+}
 
 /**
- * How informative a failure is, when servers disagree: a SERVFAIL or REFUSED
- * from a server that answered says more than another server's silence.
+ * Why a server gave no definitive answer, most informative first, for when
+ * servers disagree. An answer from a server says more than silence. REFUSED
+ * ranks highest because it is the one an admin must act on (this host is not
+ * allowed to query: an ACL, an unregistered resolver IP), then SERVFAIL (the
+ * resolver could not get an answer for the name); among non-answers,
+ * undecodable replies say more than socket errors, which say more than
+ * timeouts. The detail lists what every server did.
  */
-const FAILURE_RANK: Record<DnsFailureReason, number> = { timeout: 0, network: 1, malformed: 2, servfail: 3, refused: 4 };
+const REASON_RANK: Record<DnsFailureReason, number> = { refused: 4, servfail: 3, malformed: 2, network: 1, timeout: 0 };
+
+function validateOptions(opts: ResolverOptions): void {
+  if (!Array.isArray(opts.servers) || opts.servers.length === 0) throw new Error('resolver: at least one server is required');
+  for (const s of opts.servers) {
+    // Resolving a resolver's host name would need the system resolver, which we never use.
+    if (isIP(s.host) === 0) throw new Error(`resolver: server "${s.host}" is not an IP address (host names would need the system resolver)`);
+    if (!Number.isInteger(s.port) || s.port < 1 || s.port > 65535) throw new Error(`resolver: server ${s.host} has an invalid port ${s.port}`);
+  }
+  if (!(Number.isFinite(opts.timeoutMs) && opts.timeoutMs > 0)) throw new Error(`resolver: timeoutMs must be a positive number, got ${opts.timeoutMs}`);
+  const retries = opts.retries ?? 1;
+  if (!Number.isInteger(retries) || retries < 0 || retries > 10) throw new Error(`resolver: retries must be an integer 0..10, got ${retries}`);
+  const concurrency = opts.concurrency ?? 32;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+    throw new Error(`resolver: concurrency must be an integer 1..${MAX_CONCURRENCY}, got ${concurrency}`);
+  }
+  if (opts.cache) {
+    const { maxEntries, maxTtlSeconds, negativeTtlSeconds } = opts.cache;
+    if (maxEntries !== undefined && (!Number.isInteger(maxEntries) || maxEntries < 1)) throw new Error(`resolver: cache.maxEntries must be a positive integer, got ${maxEntries}`);
+    if (maxTtlSeconds !== undefined && !(maxTtlSeconds >= 0)) throw new Error(`resolver: cache.maxTtlSeconds must be ≥ 0, got ${maxTtlSeconds}`);
+    if (negativeTtlSeconds !== undefined && !(negativeTtlSeconds >= 0)) throw new Error(`resolver: cache.negativeTtlSeconds must be ≥ 0, got ${negativeTtlSeconds}`);
+  }
+}
+
+function closedResult(): LookupResult {
+  return { ok: false, reason: 'network', detail: 'resolver closed' };
+}
+
+function copyResult(r: LookupResult): LookupResult {
+  return r.ok ? { ...r, records: r.records.map((rec) => ({ ...rec })) } : { ...r };
+}
 
 export class Resolver implements DnsLookup {
-  readonly stats = { sent: 0, retries: 0, tcpFallbacks: 0, cacheHits: 0, deduplicated: 0, maxInFlight: 0, ignored: 0, malformed: 0 };
-  private readonly transport: TransportStats = { sent: 0, ignored: 0, malformed: 0 };
-  private readonly channels: UdpChannel[];
-  private readonly tcpOpen = new Set<TcpSocket>();
-  private readonly limiter: Limiter;
-  private readonly cache?: TtlCache<Definitive>;
-  private readonly inFlight = new Map<string, Promise<LookupResult>>();
+  readonly stats: ResolverStats = { sent: 0, retries: 0, tcpFallbacks: 0, cacheHits: 0, deduplicated: 0, maxInFlight: 0, ignored: 0, malformed: 0 };
+
+  private readonly servers: { address: ServerAddress; label: string; channel: UdpChannel }[];
+  private readonly timeoutMs: number;
   private readonly retries: number;
-  private readonly maxTtlMs: number;
-  private readonly negativeTtlMs: number;
+  private readonly limiter: Limiter;
+  private readonly cache: TtlCache<CachedAnswer> | undefined;
+  private readonly maxTtlSeconds: number;
+  private readonly negativeTtlSeconds: number;
   private readonly now: () => number;
+  private readonly inflight = new Map<string, Promise<LookupResult>>();
+  private readonly tcpSockets = new Set<TcpSocket>();
+  private active = 0;
   private closed = false;
 
-  constructor(private readonly opts: ResolverOptions) {
-    if (opts.servers.length === 0) throw new Error('at least one resolver is needed');
+  constructor(opts: ResolverOptions) {
+    validateOptions(opts);
     const logger = opts.logger ?? silentLogger;
-    this.channels = opts.servers.map((s) => new UdpChannel(s, this.transport, logger));
-    this.limiter = new Limiter(opts.concurrency ?? 32);
+    this.servers = opts.servers.map((s) => {
+      const address = { host: s.host, port: s.port };
+      return { address, label: serverLabel(address), channel: new UdpChannel(address, this.stats, logger) };
+    });
+    this.timeoutMs = opts.timeoutMs;
     this.retries = opts.retries ?? 1;
+    this.limiter = new Limiter(opts.concurrency ?? 32);
+    const cache = opts.cache || {};
+    this.cache = opts.cache === false ? undefined : new TtlCache<CachedAnswer>(cache.maxEntries ?? 100_000);
+    this.maxTtlSeconds = cache.maxTtlSeconds ?? 3600;
+    this.negativeTtlSeconds = cache.negativeTtlSeconds ?? 60;
     this.now = opts.now ?? Date.now;
-    const cache = opts.cache === false ? undefined : opts.cache ?? {};
-    if (cache) this.cache = new TtlCache<Definitive>(cache.maxEntries ?? 100_000);
-    this.maxTtlMs = ((cache && cache.maxTtlSeconds) ?? 3600) * 1000;
-    this.negativeTtlMs = ((cache && cache.negativeTtlSeconds) ?? 60) * 1000;
   }
 
+  /** "127.0.0.1:53, [::1]:5353" — for the startup log line. */
   describe(): string {
-    return this.opts.servers.map(serverLabel).join(', ');
+    return this.servers.map((s) => s.label).join(', ');
   }
 
-  lookup(rawName: string, type: RecordType): Promise<LookupResult> {
-    const checked = normalizeName(rawName);
-    if (!checked.ok) return Promise.resolve({ ok: false, reason: 'malformed', detail: checked.detail });
-    if (this.closed) return Promise.resolve({ ok: false, reason: 'network', detail: 'resolver closed' });
-    const name = checked.name;
-    const key = `${type} ${name}`;
+  lookup(name: string, type: RecordType): Promise<LookupResult> {
+    if (this.closed) return Promise.resolve(closedResult());
+    const qtype = QTYPE[type];
+    if (qtype === undefined) return Promise.resolve({ ok: false, reason: 'malformed', detail: `unsupported record type ${JSON.stringify(String(type))}` });
+    const checked = normalizeName(name);
+    if (!checked.ok) return Promise.resolve({ ok: false, reason: 'malformed', detail: `invalid query name ${JSON.stringify(name)}: ${checked.detail}` });
+    const key = `${type} ${checked.name}`;
+
     const cached = this.cache?.get(key, this.now());
     if (cached) {
       this.stats.cacheHits++;
-      return Promise.resolve({ ...cached.value, fromCache: true });
+      return Promise.resolve(this.fromCache(cached.value));
     }
-    const pending = this.inFlight.get(key);
-    if (pending) {
+    const running = this.inflight.get(key);
+    if (running) {
       this.stats.deduplicated++;
-      return pending;
+      return running.then(copyResult);
     }
-    const run = this.limiter.run(async () => {
-      this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.limiter.running);
-      return this.resolve(name, type);
-    }).finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, run);
-    return run;
+    const promise = this.limiter.run(() => this.resolveCounted(checked.name, type, qtype, key));
+    this.inflight.set(key, promise);
+    void promise.finally(() => this.inflight.delete(key));
+    return promise.then(copyResult);
   }
 
-  private async resolve(name: string, type: RecordType): Promise<LookupResult> {
-    const qtype = QTYPE[type];
-    let worst: { reason: DnsFailureReason; detail: string } | undefined;
-    const note = (reason: DnsFailureReason, detail: string) => {
-      if (!worst || FAILURE_RANK[reason] >= FAILURE_RANK[worst.reason]) worst = { reason, detail };
-    };
-    for (let s = 0; s < this.channels.length; s++) {
-      const server = this.opts.servers[s];
-      const label = serverLabel(server);
-      for (let attempt = 0; attempt <= this.retries; attempt++) {
-        if (this.closed) return { ok: false, reason: 'network', detail: 'resolver closed' };
-        if (attempt > 0) this.stats.retries++;
-        let result: Attempt = await this.channels[s].query(name, qtype, this.opts.timeoutMs);
-        if (result.kind === 'truncated') {
-          this.stats.tcpFallbacks++;
-          result = await tcpQuery(server, name, qtype, this.opts.timeoutMs, this.transport, this.tcpOpen);
-        }
-        this.syncStats();
-        if (result.kind === 'timeout') { note('timeout', `${name} ${type}: no answer from ${label} within ${this.opts.timeoutMs} ms`); continue; }
-        if (result.kind === 'network') { note('network', `${name} ${type}: ${label}: ${result.code}`); break; }
-        if (result.kind === 'malformed') { note('malformed', `${name} ${type}: undecodable answer from ${label}: ${result.error}`); break; }
-        if (result.kind === 'truncated') { note('malformed', `${name} ${type}: ${label} answered truncated over TCP`); break; }
-        const { header } = result.message;
-        if (header.rcode === RCODE.NOERROR || header.rcode === RCODE.NXDOMAIN) return this.definitive(name, type, qtype, result.message);
-        if (header.rcode === RCODE.REFUSED) { note('refused', `${name} ${type}: ${label} answered REFUSED`); break; }
-        note('servfail', `${name} ${type}: ${label} answered ${rcodeName(header.rcode)}`);
-        break;
-      }
-    }
-    return { ok: false, ...(worst ?? { reason: 'timeout', detail: `${name} ${type}: no answer` }) };
-  }
-
-  private definitive(name: string, type: RecordType, qtype: number, message: Extract<Attempt, { kind: 'answer' }>['message']): LookupResult {
-    const nx = message.header.rcode === RCODE.NXDOMAIN;
-    const extracted = nx ? { records: [], minTtl: undefined } : extractAnswers(message.answers, name, qtype);
-    const records: DnsRecord[] = extracted.records.map((r) => (r.priority === undefined ? { type, data: r.data, ttl: r.ttl } : { type, data: r.data, ttl: r.ttl, priority: r.priority }));
-    const result: Definitive = { ok: true, rcode: nx ? 'NXDOMAIN' : 'NOERROR', records, fromCache: false };
-    if (this.cache) {
-      const ttlMs = records.length > 0
-        ? Math.min((extracted.minTtl ?? 0) * 1000, this.maxTtlMs)
-        : Math.min((negativeTtl(message.authorities) ?? this.negativeTtlMs / 1000) * 1000, this.maxTtlMs);
-      this.cache.set(`${type} ${name}`, result, ttlMs, this.now());
-    }
-    return result;
-  }
-
-  private syncStats(): void {
-    this.stats.sent = this.transport.sent;
-    this.stats.ignored = this.transport.ignored;
-    this.stats.malformed = this.transport.malformed;
-  }
-
+  /** Closes sockets; pending lookups resolve as { ok:false, reason:'network' }. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const s of this.tcpOpen) s.destroy();
-    this.tcpOpen.clear();
-    await Promise.all(this.channels.map((c) => c.close()));
+    for (const socket of this.tcpSockets) socket.destroy();
+    await Promise.all(this.servers.map((s) => s.channel.close()));
+    this.cache?.clear();
+  }
+
+  private fromCache(entry: CachedAnswer): LookupResult {
+    // Report the TTL that is left, as a caching resolver does.
+    const elapsed = Math.floor((this.now() - entry.storedAt) / 1000);
+    const records = entry.records.map((r) => ({ ...r, ttl: Math.max(0, r.ttl - elapsed) }));
+    return { ok: true, rcode: entry.rcode, records, fromCache: true };
+  }
+
+  private async resolveCounted(name: string, type: RecordType, qtype: number, key: string): Promise<LookupResult> {
+    if (this.closed) return closedResult();
+    this.active++;
+    if (this.active > this.stats.maxInFlight) this.stats.maxInFlight = this.active;
+    try {
+      return await this.resolve(name, type, qtype, key);
+    } catch (err) {
+      // Nothing below is expected to throw; if it does, the contract still holds.
+      return { ok: false, reason: 'network', detail: `${name} ${type}: ${err instanceof Error ? err.message : String(err)}` };
+    } finally {
+      this.active--;
+    }
+  }
+
+  private async resolve(name: string, type: RecordType, qtype: number, key: string): Promise<LookupResult> {
+    let reason: DnsFailureReason | undefined;
+    const seen: string[] = [];
+    for (const server of this.servers) {
+      let attempt: Attempt = { kind: 'timeout' };
+      let tries = 0;
+      for (let i = 0; i <= this.retries; i++) {
+        if (i > 0) this.stats.retries++;
+        tries++;
+        attempt = await server.channel.query(name, qtype, this.timeoutMs);
+        if (attempt.kind === 'truncated') {
+          this.stats.tcpFallbacks++;
+          attempt = await tcpQuery(server.address, name, qtype, this.timeoutMs, this.stats, this.tcpSockets);
+        }
+        if (this.closed) return closedResult();
+        if (attempt.kind !== 'timeout') break;
+      }
+
+      let failure: DnsFailureReason;
+      let what: string;
+      switch (attempt.kind) {
+        case 'answer': {
+          const rcode = attempt.message.header.rcode;
+          if (rcode === RCODE.NOERROR || rcode === RCODE.NXDOMAIN) return this.definitive(attempt.message, rcode, type, qtype, name, key);
+          failure = rcode === RCODE.REFUSED ? 'refused' : 'servfail'; // FORMERR, NOTIMP, …: the server failed us
+          what = rcodeName(rcode);
+          break;
+        }
+        case 'timeout':
+          failure = 'timeout';
+          what = `timeout after ${tries} ${tries === 1 ? 'try' : 'tries'}`;
+          break;
+        case 'network':
+          failure = 'network';
+          what = attempt.code;
+          break;
+        case 'malformed':
+          failure = 'malformed';
+          what = `undecodable reply (${attempt.error})`;
+          break;
+        default:
+          failure = 'malformed';
+          what = 'truncated reply';
+      }
+      seen.push(`${server.label} ${what}`);
+      if (reason === undefined || REASON_RANK[failure] > REASON_RANK[reason]) reason = failure;
+    }
+    return { ok: false, reason: reason ?? 'timeout', detail: `${name} ${type}: ${seen.join('; ')}` };
+  }
+
+  private definitive(message: WireMessage, rcode: number, type: RecordType, qtype: number, name: string, key: string): LookupResult {
+    const rcodeText = rcode === RCODE.NXDOMAIN ? 'NXDOMAIN' : 'NOERROR';
+    // NXDOMAIN has no records of the name by definition, whatever else the answer section holds.
+    const extracted = rcodeText === 'NOERROR' ? extractAnswers(message.answers, name, qtype) : { records: [], minTtl: undefined };
+    const records: DnsRecord[] = extracted.records.map((r) => (r.priority === undefined ? { type, data: r.data, ttl: r.ttl } : { type, data: r.data, ttl: r.ttl, priority: r.priority }));
+    if (this.cache) {
+      const ttl = records.length > 0 ? extracted.minTtl! : (negativeTtl(message.authorities) ?? this.negativeTtlSeconds);
+      const now = this.now();
+      this.cache.set(key, { rcode: rcodeText, records: records.map((r) => ({ ...r })), storedAt: now }, Math.min(ttl, this.maxTtlSeconds) * 1000, now);
+    }
+    return { ok: true, rcode: rcodeText, records, fromCache: false };
   }
 }
