@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { validate as validateCron } from 'node-cron';
 import { duration, hostPort } from '../config/fields';
@@ -8,7 +9,7 @@ export const dnsblConfigSchema = z.strictObject({
   /** node-cron expression (5 fields, or 6 with seconds); a round also runs once at start and after each reload. */
   schedule: z.string().refine((s) => validateCron(s), { message: 'not a valid cron expression' }).default('*/10 * * * *'),
   /** Recursive resolvers, tried in order. Deliberately not the system resolver: see README. */
-  resolvers: z.array(hostPort(53)).min(1).prefault(['127.0.0.1:53']),
+  resolvers: z.array(hostPort(53).refine((h) => isIP(h.host) !== 0, { message: 'must be an IP address (IP:PORT or [IPv6]:PORT): a host name would need the system resolver' })).min(1).prefault(['127.0.0.1:53']),
   /** Per attempt. */
   timeout: duration({ min: 10, max: 60_000 }).prefault('2s'),
   /** Extra attempts per resolver after a timeout. */
