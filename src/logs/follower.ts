@@ -1,8 +1,9 @@
 // Follows one log file (or standard input) like `tail -F`, hands its lines over
 // in batches, and survives what logrotate and admins do to the file.
 //
-// Reading: fs read()s into one reused 1 MiB buffer, split on the '\n' byte
-// (LineSplitter), one onLines() call per read. Nothing is read in the scrape path.
+// Reading: fs read()s into two reused 1 MiB buffers (the next read runs while
+// the last one is split), split on the '\n' byte (LineSplitter), one onLines()
+// call per read. Nothing is read in the scrape path.
 //
 // What happens to the file, and what the follower does:
 // - appended to: read from where we left off, at each poll (every pollIntervalMs,
@@ -14,12 +15,14 @@
 //   unfinished line is then handed over as a line, and the new file is read
 //   from its beginning. While the path is missing, `up` is false.
 // - truncated in place (logrotate `copytruncate`, `truncate -s`, `> file`): its
-//   size drops below our position, or its first bytes change. If the copy is
-//   found next to it (rotatedPaths: `path.1`, `path.0`, same first bytes), the
-//   lines we had not read yet are read from the copy first; the file is then read
-//   again from offset 0. Without the copy, lines written between our last read and
-//   the truncation are lost; after a truncation to a non-zero size, the lines
-//   that remain are read (counted) again.
+//   size drops below our position, or its first 256 bytes or the 512 bytes just
+//   before our position change (it was refilled past our position before we
+//   looked). If the copy is found next to it (rotatedPaths: `path.1`, `path.0`,
+//   same first bytes), the lines we had not read yet are read from the copy
+//   first; the file is then read again from offset 0. Without the copy, lines
+//   written between our last read and the truncation are lost; after a
+//   truncation to a non-zero size, the lines that remain are counted again.
+//   Content rewritten byte for byte identical in both windows goes unnoticed.
 // - not there yet: `up` is false; when it appears it is read from its beginning
 //   (a new file is all new lines, even with startAt 'end': only the very first
 //   open honours startAt).
@@ -34,7 +37,9 @@
 // across a rotation while the exporter was down, as long as the old file can
 // still be found under rotatedPaths (by inode after a rename, by its first bytes
 // after copytruncate); if it was compressed or deleted, its unread tail is lost
-// and the new file is read from its beginning.
+// and the new file is read from its beginning. Lines written to a rotated file
+// after the follower let go of it (its successor had data, or rotationGraceMs
+// passed) are not read.
 //
 // Standard input (path '-'): same splitting, no positions, no state file; `up`
 // is true until the stream ends, when an unfinished last line is handed over.
@@ -52,6 +57,11 @@ export const STDIN_PATH = '-';
 export const DEFAULT_POLL_INTERVAL_MS = 250;
 export const DEFAULT_ROTATION_GRACE_MS = 30_000;
 export const DEFAULT_READ_BUFFER_BYTES = 1 << 20;
+/**
+ * Bytes just before the read position compared at each poll: enough to span a
+ * whole typical log line, so its timestamp and queue ID are in the window.
+ */
+const TAIL_BYTES = 512;
 /** A state file is written at most this often while lines arrive. */
 export const STATE_SAVE_INTERVAL_MS = 1000;
 
@@ -133,6 +143,8 @@ export class Follower {
   private readonly events = new EventEmitter();
   private readonly splitter: LineSplitter;
   private readonly buf: Buffer;
+  /** The second read buffer: the next read runs while the previous chunk is split. */
+  private readonly buf2: Buffer;
 
   /** The open file; kept after a rename or deletion until drained. */
   private file?: OpenFile;
@@ -141,7 +153,13 @@ export class Follower {
   /** First up-to-256 bytes of the identity's file: detects in-place rewrites and finds copytruncate copies. */
   private readonly head = Buffer.alloc(FINGERPRINT_BYTES);
   private headLength = 0;
-  private readonly scratch = Buffer.alloc(FINGERPRINT_BYTES);
+  private readonly scratch = Buffer.alloc(Math.max(FINGERPRINT_BYTES, TAIL_BYTES));
+  /**
+   * The last bytes read, just before readPos: a file truncated and refilled past
+   * our position between two polls (same inode, same first bytes) shows here.
+   */
+  private readonly tail = Buffer.alloc(TAIL_BYTES);
+  private tailLength = 0;
   /** Next byte to read from `file`. */
   private readPos = 0;
   /** Offset just after the last complete line handed over. */
@@ -159,6 +177,8 @@ export class Follower {
   private savedAt = -Infinity;
   private saveFailing = false;
   private upKnown = false;
+  /** Code of the error of the last poll, so a lasting one is logged once. */
+  private lastError?: string;
 
   private input?: NodeJS.ReadableStream;
   private streamListeners?: { readable: () => void; end: () => void; error: (err: unknown) => void };
@@ -188,6 +208,7 @@ export class Follower {
     const bufferBytes = opts.readBufferBytes ?? DEFAULT_READ_BUFFER_BYTES;
     if (!Number.isInteger(bufferBytes) || bufferBytes < 1) throw new RangeError(`readBufferBytes must be a positive integer, got ${bufferBytes}`);
     this.buf = Buffer.allocUnsafe(bufferBytes);
+    this.buf2 = Buffer.allocUnsafe(bufferBytes);
     if (this.isStdin) this.input = opts.input ?? process.stdin;
   }
 
@@ -273,18 +294,29 @@ export class Follower {
   private async pollOnce(): Promise<void> {
     if (!this.started || this.stopped) return;
     if (this.isStdin) {
-      this.readStream();
+      try {
+        this.readStream();
+      } catch (err) {
+        this.logger.warn('error reading standard input', { err: errorCode(err) });
+        this.setUp(false, describe(err));
+      }
       return;
     }
     await this.guard(() => this.pollFile());
   }
 
-  /** Runs a step; an unexpected error is logged, the file closed (reopened and resumed next poll). */
+  /**
+   * Runs a step; an unexpected error is logged (once while it repeats), the file
+   * closed, and reopened and resumed at the next poll.
+   */
   private async guard(step: () => Promise<void>): Promise<void> {
     try {
       await step();
+      this.lastError = undefined;
     } catch (err) {
-      this.logger.warn('error reading log file', { path: this.path, err: errorCode(err) });
+      const code = errorCode(err);
+      if (code !== this.lastError) this.logger.warn('error reading log file', { path: this.path, err: code });
+      this.lastError = code;
       this.setUp(false, describe(err));
       if (this.file) {
         const fh = this.file.fh;
@@ -325,7 +357,7 @@ export class Follower {
       this.rotationSince = undefined;
       this.setUp(true);
       const size = Number(st.size);
-      if (size < this.readPos || (await this.headChanged(file.fh, size))) {
+      if (size < this.readPos || (await this.headChanged(file.fh, size)) || (await this.tailChanged(file.fh))) {
         await this.restartTruncated(file);
         if (this.stopped) return;
       }
@@ -389,6 +421,7 @@ export class Follower {
   }
 
   private setPosition(position: number): void {
+    this.tailLength = 0;
     this.readPos = position;
     this.committed = position;
     this.stats.position = position;
@@ -517,29 +550,62 @@ export class Follower {
 
   /**
    * Reads `fh` from `pos` to its current end through the splitter, handing lines
-   * over one read at a time; `progress` is told each new position. Stops early on stop().
+   * over one read at a time; `progress` is told each new position. While a full
+   * chunk is split, the next read is already under way (two buffers). Stops
+   * early on stop(), never leaving a read in flight.
    */
-  private async readFrom(fh: FileHandle, pos: number, progress: (pos: number) => void): Promise<number> {
-    while (!this.stopped) {
-      const { bytesRead } = await fh.read(this.buf, 0, this.buf.length, pos);
-      if (bytesRead === 0) break;
-      pos += bytesRead;
-      this.stats.bytesRead += bytesRead;
-      this.deliver(this.splitter.push(this.buf, 0, bytesRead));
-      progress(pos);
-      await this.saveState(false);
-      if (bytesRead < this.buf.length) break;
+  private async readFrom(fh: FileHandle, pos: number, progress: (pos: number, chunk: Buffer, chunkBytes: number) => void): Promise<number> {
+    let chunk = this.buf;
+    let spare = this.buf2;
+    let pending = fh.read(chunk, 0, chunk.length, pos);
+    try {
+      for (;;) {
+        const { bytesRead } = await pending;
+        if (bytesRead === 0 || this.stopped) break;
+        const full = bytesRead === chunk.length;
+        if (full) pending = fh.read(spare, 0, spare.length, pos + bytesRead);
+        pos += bytesRead;
+        this.stats.bytesRead += bytesRead;
+        this.deliver(this.splitter.push(chunk, 0, bytesRead));
+        progress(pos, chunk, bytesRead);
+        await this.saveState(false);
+        if (!full) break;
+        [chunk, spare] = [spare, chunk];
+      }
+    } catch (err) {
+      pending.catch(() => {}); // a read ahead of a failure: its own outcome no longer matters
+      throw err;
     }
     return pos;
   }
 
   private async readCurrent(): Promise<void> {
     if (!this.file) return;
-    await this.readFrom(this.file.fh, this.readPos, (pos) => {
+    await this.readFrom(this.file.fh, this.readPos, (pos, chunk, chunkBytes) => {
       this.readPos = pos;
       this.committed = pos - this.splitter.partialBytes;
       this.stats.position = this.committed;
+      this.rememberTail(chunk, chunkBytes);
     });
+  }
+
+  /** Keeps the last TAIL_BYTES read (taken from the read buffer, so from the read itself, not a later re-read). */
+  private rememberTail(chunk: Buffer, chunkBytes: number): void {
+    if (chunkBytes >= TAIL_BYTES) {
+      chunk.copy(this.tail, 0, chunkBytes - TAIL_BYTES, chunkBytes);
+      this.tailLength = TAIL_BYTES;
+      return;
+    }
+    const keep = Math.min(this.tailLength, TAIL_BYTES - chunkBytes);
+    this.tail.copy(this.tail, 0, this.tailLength - keep, this.tailLength);
+    chunk.copy(this.tail, keep, 0, chunkBytes);
+    this.tailLength = keep + chunkBytes;
+  }
+
+  private async tailChanged(fh: FileHandle): Promise<boolean> {
+    if (this.tailLength === 0) return false;
+    const { bytesRead } = await fh.read(this.scratch, 0, this.tailLength, this.readPos - this.tailLength);
+    return bytesRead !== this.tailLength || this.scratch.compare(this.tail, 0, bytesRead, 0, bytesRead) !== 0;
   }
 
   /**

@@ -16,6 +16,15 @@ export const DEFAULT_MAX_LINE_BYTES = 65536;
 const LF = 10;
 const CR = 13;
 
+type Slice = (this: Buffer, start: number, end: number) => string;
+/**
+ * Buffer's own UTF-8 decoder without toString()'s argument handling: measurably
+ * faster per line (decoding is most of the follower's cost). Same output, and
+ * toString() where a runtime lacks it.
+ */
+const utf8Slice: Slice = (Buffer.prototype as unknown as { utf8Slice?: Slice }).utf8Slice
+  ?? function (this: Buffer, start: number, end: number) { return this.toString('utf8', start, end); };
+
 /**
  * Where to cut `buf[start, start + max)` so no UTF-8 character is split: moves
  * back over continuation bytes (10xxxxxx) that belong to a character started
@@ -122,7 +131,7 @@ export class LineSplitter {
     if (!this.skipping) {
       if (this.partialBytes > this.pending.length) {
         // Longer than the buffer: certainly over the limit, even without a '\r'.
-        out.push(this.pending.toString('utf8', 0, utf8CutPoint(this.pending, 0, this.maxLineBytes)));
+        out.push(utf8Slice.call(this.pending, 0, utf8CutPoint(this.pending, 0, this.maxLineBytes)));
         this.truncatedLines++;
       } else {
         out.push(this.decode(this.pending, 0, this.pendingLength));
@@ -139,6 +148,6 @@ export class LineSplitter {
       end = utf8CutPoint(b, start, this.maxLineBytes);
       this.truncatedLines++;
     }
-    return b.toString('utf8', start, end);
+    return utf8Slice.call(b, start, end);
   }
 }

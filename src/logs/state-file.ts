@@ -79,10 +79,12 @@ export async function readStateFile(file: string): Promise<StateReadResult> {
 /**
  * Replaces the state file atomically: a reader (or a restart after kill -9)
  * sees the old content or the new, never a half-written file. The temporary
- * file sits in the same directory so the rename cannot cross file systems.
+ * file sits in the same directory so the rename cannot cross file systems; its
+ * name is fixed (one follower per state file), so a crash mid-write leaves at
+ * most one behind, reused by the next write.
  */
 export async function writeStateFile(file: string, state: FollowerState): Promise<void> {
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  const tmp = join(dirname(file), `.${basename(file)}.tmp`);
   try {
     const fh = await fsp.open(tmp, 'w', 0o644);
     try {

@@ -1,6 +1,7 @@
 import { appendFileSync, copyFileSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fingerprintOf, parseState, readStateFile, writeStateFile } from '../../../src/logs/state-file';
+import { Follower } from '../../../src/logs/follower';
 import { freshDir, makeFollower, numbered, text } from './follower-helpers';
 
 function files(dir: string) {
@@ -86,6 +87,33 @@ test('saved at most once a second while reading; a crash re-reads exactly the li
   await second.follower.start();
   await second.follower.poll();
   expect(second.lines).toEqual(numbered(6, 3)); // 6 and 7 twice, none lost
+});
+
+test('stopped in the middle of a backfill: the restart reads exactly the rest', async () => {
+  const dir = freshDir();
+  const { path, stateFile } = files(dir);
+  writeFileSync(path, text(numbered(0, 20_000)));
+  const got: string[] = [];
+  let batches = 0;
+  let stopping: Promise<void> | undefined;
+  const first = new Follower({
+    path, stateFile, startAt: 'beginning', pollIntervalMs: 0, readBufferBytes: 65536,
+    onLines: (lines) => {
+      got.push(...lines);
+      if (++batches === 3) stopping = first.stop(); // shutdown arrives while the backfill runs
+    },
+  });
+  await first.start();
+  await first.poll();
+  await stopping;
+  expect(batches).toBe(3);
+  expect(got.length).toBeLessThan(20_000);
+  expect(got).toEqual(numbered(0, got.length));
+
+  const second = makeFollower({ dir, path, stateFile, startAt: 'beginning' });
+  await second.follower.start();
+  await second.follower.poll();
+  expect(second.lines).toEqual(numbered(got.length, 20_000 - got.length));
 });
 
 test('rotated (renamed) while stopped: the rest of the old file is found by inode and read first, then the new file', async () => {

@@ -292,6 +292,18 @@ describe('rotation', () => {
     expect(h.follower.stats.rotations).toBe(1);
   });
 
+  test('truncated to a smaller size and refilled past the old position before the poll: noticed by the bytes before our position', async () => {
+    const h = makeFollower({ startAt: 'beginning' });
+    writeFileSync(h.path, text(numbered(1, 4)));
+    await h.follower.start();
+    await h.follower.poll();
+    truncateSync(h.path, Buffer.byteLength(text(numbered(1, 3)))); // the first bytes stay the same
+    appendFileSync(h.path, text(numbered(10, 3)));
+    await h.follower.poll();
+    expect(h.take()).toEqual([...numbered(1, 4), ...numbered(1, 3), ...numbered(10, 3)]);
+    expect(h.follower.stats.rotations).toBe(1);
+  });
+
   test('deleted and re-created: the deleted file is drained, up goes false, the new one is read from its beginning', async () => {
     const h = makeFollower({ startAt: 'beginning' });
     const events: string[] = [];
@@ -368,6 +380,18 @@ describe('the real poll loop', () => {
     appendFileSync(h.path, text(numbered(6, 1)));
     await h.follower.poll(); // after stop: does nothing
     expect(h.lines).toHaveLength(3);
+  });
+
+  test('a directory that does not exist yet: no watcher, the timer finds the file once it is there', async () => {
+    const dir = join(freshDir(), 'later');
+    const h = makeFollower({ startAt: 'end', pollIntervalMs: 10, path: join(dir, 'mail.log') });
+    await h.follower.start();
+    expect(h.follower.stats.up).toBe(false);
+    expect(h.logs.some((l) => l.includes('msg="fs.watch unavailable; polling only"') && l.includes('err=ENOENT'))).toBe(true);
+    mkdirSync(dir);
+    writeFileSync(h.path, text(numbered(1, 2)));
+    await until('the new file', () => h.lines.length === 2);
+    expect(h.lines).toEqual(numbered(1, 2));
   });
 
   test('with fs.watch a long interval does not delay reading', async () => {
