@@ -26,6 +26,8 @@ RUN mkdir -p /etc/mail-reputation-exporter /var/lib/mail-reputation-exporter \
  && chown node:node /var/lib/mail-reputation-exporter
 USER node
 EXPOSE 9798
-HEALTHCHECK --interval=30s --timeout=5s CMD ["node", "-e", "fetch('http://127.0.0.1:9798/-/healthy').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Over HTTP and HTTPS (a web config may turn TLS on); /-/healthy stays open
+# with basic auth. Pass host:port if --web.listen-address moves the port.
+HEALTHCHECK --interval=30s --timeout=5s CMD ["node", "dist/src/healthcheck.js", "127.0.0.1:9798"]
 ENTRYPOINT ["node", "dist/src/main.js"]
 CMD ["--config.file=/etc/mail-reputation-exporter/mail-reputation-exporter.yml"]

@@ -9,7 +9,9 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
-import { runExporter, sampleValue, startExporter, waitFor, type RunningExporter } from '../helpers/exporter-process';
+import { spawn } from 'node:child_process';
+import { REPO_ROOT, runExporter, sampleValue, startExporter, waitFor, type RunningExporter } from '../helpers/exporter-process';
+import { freePort } from '../helpers/ports';
 import { tempDir } from '../helpers/tmp';
 import { makeTestPki, type TestPki } from '../fixtures/tls/make-certs';
 
@@ -64,6 +66,14 @@ function request(url: string, opts: RequestOptions = {}): Promise<Reply> {
   });
 }
 
+/** The image's HEALTHCHECK program (dist/src/healthcheck.js) against an address: its exit code. */
+function healthcheck(url: string): Promise<number | null> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'healthcheck.js'), new URL(url).host], { stdio: 'ignore' });
+    proc.on('exit', (code) => resolve(code));
+  });
+}
+
 const basic = (user: string, password: string) => ({ Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
 const fingerprint = (file: string) => new X509Certificate(pki.read(file)).fingerprint256;
 const REALM = 'Basic realm="mail-reputation-exporter"';
@@ -96,6 +106,11 @@ describe('basic auth', () => {
     const r = await request(`${exp.url}/-/healthy`);
     expect(r.status).toBe(200);
     expect(r.body).toBe('Healthy.\n');
+  });
+
+  test("the image's health check passes over plain HTTP with basic auth on, and fails when nothing listens", async () => {
+    expect(await healthcheck(exp.url)).toBe(0);
+    expect(await healthcheck(`http://127.0.0.1:${await freePort()}`)).toBe(1);
   });
 
   test.each([
@@ -208,6 +223,10 @@ describe('TLS', () => {
     expect(exp.output()).toMatch(/msg="web configuration loaded" file=\S+ tls=true client_auth_type=NoClientCert certificate="CN=localhost" certificate_expires=\d{4}-\d\d-\d\dT[\d:.]+Z basic_auth_users=0/);
   });
 
+  test("the image's health check passes once TLS is on (it tries HTTPS too)", async () => {
+    expect(await healthcheck(exp.url)).toBe(0);
+  });
+
   test('plain HTTP to the TLS port gets no HTTP answer; an unknown CA is refused by the client', async () => {
     await expect(request(exp.url.replace('https:', 'http:') + '/metrics')).rejects.toMatchObject({ code: 'ECONNRESET' });
     await expect(request(`${exp.url}/metrics`)).rejects.toThrow(/self-signed|unable to verify|certificate/i);
@@ -270,6 +289,10 @@ describe('mutual TLS (RequireAndVerifyClientCert)', () => {
     await expect(request(`${exp.url}/metrics`, { ca: client.ca, cert: pki.read(pki.strangerCert), key: pki.read(pki.strangerKey) }))
       // Node verifies after the handshake and drops the connection.
       .rejects.toMatchObject({ code: 'ECONNRESET' });
+  });
+
+  test("the image's health check cannot pass without a client certificate (documented: override HEALTHCHECK for mTLS)", async () => {
+    expect(await healthcheck(exp.url)).toBe(1);
   });
 
   test('client_allowed_sans changes on reload apply to new connections', async () => {

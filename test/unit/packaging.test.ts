@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { HEALTH_PATH } from '../../src/healthcheck';
 import { OPEN_PATHS } from '../../src/web/server';
 import { loadWebConfigFile } from '../../src/web/web-config';
 import { makeTestPki } from '../fixtures/tls/make-certs';
@@ -130,12 +131,14 @@ describe('Docker image', () => {
     expect(users[0]).not.toMatch(/^(root|0)(:|$)/);
   });
 
-  test('the HEALTHCHECK probes a path that stays open when basic auth is on', () => {
+  test('the HEALTHCHECK runs the bundled health-check program on the default port; it probes a path that stays open with basic auth', () => {
     const check = finalStage.find((l) => /^HEALTHCHECK\s/i.test(l));
     expect(check).toBeDefined();
-    const path = /http:\/\/127\.0\.0\.1:9798(\/[^'"\s)]*)/.exec(check!)?.[1];
-    expect(path).toBe('/-/healthy');
-    expect(OPEN_PATHS.has(path!)).toBe(true);
+    const argv = JSON.parse(/CMD\s+(\[.*\])$/.exec(check!)![1]) as string[];
+    expect(argv).toEqual(['node', 'dist/src/healthcheck.js', '127.0.0.1:9798']);
+    expect(finalStage).toContain('COPY --from=build /src/dist/src ./dist/src');
+    expect(HEALTH_PATH).toBe('/-/healthy');
+    expect(OPEN_PATHS.has(HEALTH_PATH)).toBe(true);
   });
 });
 
