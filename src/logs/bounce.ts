@@ -67,19 +67,48 @@ function isLabelChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 /* - */ || c === 95 /* _ */;
 }
 
-/** True if `zone` occurs in `text` (both lower case) as whole DNS labels: "bl.spamcop.net" not in "xbl.spamcop.net.example". */
-function mentionsZone(text: string, zone: string): boolean {
-  for (let at = text.indexOf(zone); at >= 0; at = text.indexOf(zone, at + 1)) {
-    // Before: start, or a non-label character; a "." is fine (a query name such as 2.0.0.127.bl.spamcop.net).
-    if (at > 0 && isLabelChar(text.charCodeAt(at - 1))) continue;
-    // After: end, or a non-label character that does not continue the name ("zen.spamhaus.org." ends a sentence).
-    const end = at + zone.length;
-    const next = text.charCodeAt(end);
-    if (end < text.length && isLabelChar(next)) continue;
-    if (next === 46 /* . */ && isLabelChar(text.charCodeAt(end + 1))) continue;
-    return true;
+function isNameChar(c: number): boolean {
+  return isLabelChar(c) || c === 46 /* . */;
+}
+
+/**
+ * The longest zone of `knownZones` that `text` (lower case) names as whole DNS
+ * labels: "bl.spamcop.net" in "2.0.0.127.bl.spamcop.net" or "…spamcop.net.",
+ * not in "xbl.spamcop.net" or "bl.spamcop.net.example".
+ *
+ * Why not one indexOf per zone: with ~40 zones that was 3–5 µs per reply, a
+ * tenth of the pipeline's budget in a bounce storm. Instead the text is cut
+ * into names (runs of label characters and dots), and each name's suffixes
+ * at label boundaries are looked up in the set: a few lookups per reply,
+ * whatever the number of zones.
+ */
+function longestZoneNamed(text: string, knownZones: ReadonlySet<string>): string | undefined {
+  let best: string | undefined;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    if (!isNameChar(text.charCodeAt(i))) { i++; continue; }
+    let j = i;
+    let dotted = false;
+    // An empty label ("..") ends a name as any other non-label character would.
+    while (j < n && isNameChar(text.charCodeAt(j)) && !(text.charCodeAt(j) === 46 && text.charCodeAt(j + 1) === 46)) {
+      if (text.charCodeAt(j) === 46) dotted = true;
+      j++;
+    }
+    let end = j;
+    while (end > i && text.charCodeAt(end - 1) === 46) end--; // "zen.spamhaus.org." ends a sentence
+    if (dotted && end - i > (best?.length ?? 0)) {
+      // Suffixes from the longest: the first hit is this name's longest zone.
+      for (let p = i; p < end; p++) {
+        if (p > i && text.charCodeAt(p - 1) !== 46) continue;
+        if (end - p <= (best?.length ?? 0)) break;
+        const candidate = text.slice(p, end);
+        if (knownZones.has(candidate)) { best = candidate; break; }
+      }
+    }
+    i = j + 1;
   }
-  return false;
+  return best;
 }
 
 /**
@@ -90,12 +119,8 @@ function mentionsZone(text: string, zone: string): boolean {
 export function classifyBlocklistCitation(reply: string, knownZones: ReadonlySet<string>): string | undefined {
   if (reply.length === 0) return undefined;
   const text = reply.toLowerCase();
-  let best: string | undefined;
-  for (const zone of knownZones) {
-    if (zone.length === 0 || (best !== undefined && zone.length <= best.length)) continue;
-    if (mentionsZone(text, zone)) best = zone;
-  }
-  if (best !== undefined) return best;
+  const named = longestZoneNamed(text, knownZones);
+  if (named !== undefined) return named;
   for (const z of ZONE_URLS) if (knownZones.has(z.zone) && z.pattern.test(text)) return z.zone;
   const joined = text.indexOf('-') >= 0 ? text.replace(CONTINUATION, ' ') : text;
   for (const p of PROVIDER_BLOCKS) if (p.pattern.test(joined)) return p.provider;
