@@ -50,34 +50,58 @@ function parsed(ev: MailEvent): ParseResult {
 
 type Service = 'smtpd' | 'pickup' | 'qmgr' | 'cleanup' | 'bounce' | 'postscreen' | 'delivery';
 
-const SERVICES = new Map<string, Service>([
-  ['smtpd', 'smtpd'], ['pickup', 'pickup'], ['qmgr', 'qmgr'], ['cleanup', 'cleanup'], ['bounce', 'bounce'], ['postscreen', 'postscreen'],
-  ['smtp', 'delivery'], ['lmtp', 'delivery'], ['local', 'delivery'], ['virtual', 'delivery'], ['pipe', 'delivery'],
-  ['error', 'delivery'], ['discard', 'delivery'], ['retry', 'delivery'],
-]);
-
-const SERVICE_LIST = [...SERVICES];
-
 /** The service of a Postfix program name ("postfix-out/submission/smtpd" → smtpd), if it is one we read. */
 export function postfixService(program: string): Service | undefined {
   return serviceAt(program, 0, program.length);
 }
 
-/** postfixService of s[from, to), without slicing. */
+/** True if s[at, to) is exactly `word`. */
+function isWord(s: string, at: number, to: number, word: string): boolean {
+  if (to - at !== word.length) return false;
+  for (let k = 0; k < word.length; k++) if (s.charCodeAt(at + k) !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/**
+ * postfixService of s[from, to), without slicing: the last part of the name,
+ * dispatched on its first letter (this runs once per line).
+ */
 function serviceAt(s: string, from: number, to: number): Service | undefined {
   let slash = to - 1;
   while (slash > from && s.charCodeAt(slash) !== 47 /* / */) slash--;
   if (slash <= from) return undefined;
-  const len = to - slash - 1;
-  for (const [name, service] of SERVICE_LIST) if (name.length === len && s.startsWith(name, slash + 1)) return service;
-  return undefined;
+  const at = slash + 1;
+  switch (s.charCodeAt(at)) {
+    case 115 /* s */: return isWord(s, at, to, 'smtpd') ? 'smtpd' : isWord(s, at, to, 'smtp') ? 'delivery' : undefined;
+    case 113 /* q */: return isWord(s, at, to, 'qmgr') ? 'qmgr' : undefined;
+    case 99 /* c */: return isWord(s, at, to, 'cleanup') ? 'cleanup' : undefined;
+    case 112 /* p */: return isWord(s, at, to, 'pickup') ? 'pickup' : isWord(s, at, to, 'postscreen') ? 'postscreen' : isWord(s, at, to, 'pipe') ? 'delivery' : undefined;
+    case 98 /* b */: return isWord(s, at, to, 'bounce') ? 'bounce' : undefined;
+    case 108 /* l */: return isWord(s, at, to, 'lmtp') || isWord(s, at, to, 'local') ? 'delivery' : undefined;
+    case 118 /* v */: return isWord(s, at, to, 'virtual') ? 'delivery' : undefined;
+    case 101 /* e */: return isWord(s, at, to, 'error') ? 'delivery' : undefined;
+    case 100 /* d */: return isWord(s, at, to, 'discard') ? 'delivery' : undefined;
+    case 114 /* r */: return isWord(s, at, to, 'retry') ? 'delivery' : undefined;
+    default: return undefined;
+  }
 }
 
-const STATUSES: Record<string, DeliveryStatus> = {
-  sent: 'sent', deliverable: 'sent',
-  deferred: 'deferred', SOFTBOUNCE: 'deferred',
-  bounced: 'bounced', expired: 'bounced', undeliverable: 'bounced',
-};
+/**
+ * The status word s[at, to): sent, deliverable (address-verification probes)
+ * → sent; deferred, SOFTBOUNCE → deferred; bounced, expired, undeliverable →
+ * bounced; anything else undefined.
+ */
+function statusWord(s: string, at: number, to: number): DeliveryStatus | undefined {
+  switch (to - at) {
+    case 4: return isWord(s, at, to, 'sent') ? 'sent' : undefined;
+    case 7: return isWord(s, at, to, 'bounced') || isWord(s, at, to, 'expired') ? 'bounced' : undefined;
+    case 8: return isWord(s, at, to, 'deferred') ? 'deferred' : undefined;
+    case 10: return isWord(s, at, to, 'SOFTBOUNCE') ? 'deferred' : undefined;
+    case 11: return isWord(s, at, to, 'deliverable') ? 'sent' : undefined;
+    case 13: return isWord(s, at, to, 'undeliverable') ? 'bounced' : undefined;
+    default: return undefined;
+  }
+}
 
 // Long queue IDs (enable_long_queue_ids) use digits and consonants only, so a
 // word like "warning" or "NOQUEUE" can never look like one.
@@ -85,6 +109,10 @@ const LONG_ID_CHAR = new Uint8Array(128);
 for (const c of '0123456789BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz') LONG_ID_CHAR[c.charCodeAt(0)] = 1;
 
 function isHexUpper(c: number): boolean { return (c >= 48 && c <= 57) || (c >= 65 && c <= 70); }
+
+/** Characters that may occur in some queue ID (short or long). */
+const ID_CHAR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) if (isHexUpper(c) || LONG_ID_CHAR[c] === 1) ID_CHAR[c] = 1;
 
 /** True if s[from, to) is a Postfix queue ID: ≥ 6 upper-case hex digits, or a long ID ("44JCRG5tYPzCqt2"). */
 export function isPostfixQueueId(s: string, from = 0, to = s.length): boolean {
@@ -101,15 +129,25 @@ export function isPostfixQueueId(s: string, from = 0, to = s.length): boolean {
   return hex || (long && z && n >= 12);
 }
 
-/** Index of the ":" after a queue ID starting at m, or -1. */
+/**
+ * Index of the ":" after a queue ID starting at m, or -1. Reads only the
+ * queue-ID characters (at most 32): a line without one ("connect from …")
+ * costs a character or two, not a search for the next ":".
+ */
 function queueIdEnd(s: string, m: number): number {
-  const colon = s.indexOf(':', m);
-  if (colon < m + 6 || !isPostfixQueueId(s, m, colon)) return -1;
-  return colon;
+  let j = m;
+  const limit = m + 33;
+  while (j < limit && ID_CHAR[s.charCodeAt(j)] === 1) j++;
+  // The first non-ID character must be the ":" (then it is the first ":" too).
+  if (s.charCodeAt(j) !== 58 /* : */ || j < m + 6 || !isPostfixQueueId(s, m, j)) return -1;
+  return j;
 }
 
-/** "host[addr]" or "host[addr]:port" starting at i: the address and the index after it, or undefined. */
-function clientAt(s: string, i: number): { address: string; end: number } | undefined {
+/** Index just after the last client address clientAt() read. */
+let clientEnd = 0;
+
+/** "host[addr]" or "host[addr]:port" starting at i: the address (clientEnd is set to the index after it), or undefined. */
+function clientAt(s: string, i: number): string | undefined {
   const open = s.indexOf('[', i);
   if (open < 0) return undefined;
   // The host name is one word: a space before "[" means this is not h[ip].
@@ -117,21 +155,22 @@ function clientAt(s: string, i: number): { address: string; end: number } | unde
   if (space >= 0 && space < open) return undefined;
   const close = s.indexOf(']', open);
   if (close < 0 || close === open + 1) return undefined;
+  if (space >= 0 && space < close) return undefined; // a space inside the brackets
   const address = s.slice(open + 1, close);
-  if (address.indexOf(' ') >= 0) return undefined;
   let end = close + 1;
   if (s.charCodeAt(end) === 58 /* : */ && isDigit(s.charCodeAt(end + 1))) {
     end++;
     while (isDigit(s.charCodeAt(end))) end++;
   }
-  return { address, end };
+  clientEnd = end;
+  return address;
 }
 
 function isDigit(c: number): boolean { return c >= 48 && c <= 57; }
 
 /**
  * End of an address in "<…>" starting at `open` (the "<"): the index of the
- * closing ">" that is followed by `after`. A quoted local part ("a>, b"@x) is
+ * closing ">" that starts `after` (">, "). A quoted local part ("a>, b"@x) is
  * skipped whole, so a hostile address cannot fake the fields after it.
  */
 function addressEnd(s: string, open: number, after: string): number {
@@ -141,8 +180,7 @@ function addressEnd(s: string, open: number, after: string): number {
     while (i < s.length && s.charCodeAt(i) !== 34) i += s.charCodeAt(i) === 92 ? 2 : 1;
     if (i >= s.length) return -1;
   }
-  const close = s.indexOf('>' + after, i);
-  return close;
+  return s.indexOf(after, i);
 }
 
 export class PostfixParser implements MailLogParser {
@@ -168,22 +206,22 @@ export class PostfixParser implements MailLogParser {
       return service === 'smtpd' ? smtpdNoQueue(msg, m, time) : IGNORED;
     }
     if (msg.charCodeAt(colon + 1) !== 32 || colon + 2 >= msg.length) return malformed('nothing after the queue ID');
-    const id = msg.slice(m, colon);
+    // The queue ID is sliced only for a line that makes an event.
     const body = colon + 2;
     switch (service) {
       case 'smtpd':
-        if (msg.startsWith('client=', body)) return clientLine(msg, body + 7, id, time);
+        if (msg.startsWith('client=', body)) return clientLine(msg, body + 7, msg.slice(m, colon), time);
         if (msg.startsWith('reject: RCPT from ', body)) return relayDenied(msg, body + 18, time);
         return IGNORED;
       case 'pickup':
-        return msg.startsWith('uid=', body) ? pickupLine(msg, body, id, time) : IGNORED;
+        return msg.startsWith('uid=', body) ? pickupLine(msg, body, msg.slice(m, colon), time) : IGNORED;
       case 'qmgr':
-        if (msg.startsWith('from=<', body)) return qmgrFrom(msg, body, id, time);
-        if (msg.startsWith('to=<', body)) return deliveryLine(msg, body, id, time);
-        if (msg.length === body + 7 && msg.startsWith('removed', body)) return parsed({ type: 'message_done', time, messageId: id });
+        if (msg.startsWith('from=<', body)) return qmgrFrom(msg, body, msg.slice(m, colon), time);
+        if (msg.startsWith('to=<', body)) return deliveryLine(msg, body, msg.slice(m, colon), time);
+        if (msg.length === body + 7 && msg.startsWith('removed', body)) return parsed({ type: 'message_done', time, messageId: msg.slice(m, colon) });
         return IGNORED;
       case 'delivery':
-        return msg.startsWith('to=<', body) ? deliveryLine(msg, body, id, time) : IGNORED;
+        return msg.startsWith('to=<', body) ? deliveryLine(msg, body, msg.slice(m, colon), time) : IGNORED;
       case 'bounce':
         return bounceLine(msg, body, time);
       case 'cleanup':
@@ -202,14 +240,14 @@ function smtpdNoQueue(msg: string, m: number, time: number): ParseResult {
 
 function clientLine(msg: string, i: number, id: string, time: number): ParseResult {
   const client = clientAt(msg, i);
-  if (!client) return malformed('client= without a complete host[address]');
-  const rest = client.end;
+  if (client === undefined) return malformed('client= without a complete host[address]');
+  const rest = clientEnd;
   if (rest < msg.length && !msg.startsWith(', ', rest)) return malformed('unexpected text after client=');
   const method = msg.indexOf(', sasl_method=', rest);
   const userAt = msg.indexOf(', sasl_username=', rest);
   if (userAt < 0) {
     if (method >= 0) return malformed('sasl_method= without sasl_username= (line cut short?)');
-    return parsed({ type: 'unauthenticated', time, messageId: id, clientAddress: client.address });
+    return parsed({ type: 'unauthenticated', time, messageId: id, clientAddress: client });
   }
   const start = userAt + 16;
   let end = start;
@@ -218,16 +256,16 @@ function clientLine(msg: string, i: number, id: string, time: number): ParseResu
     if (c === 44 /* , */ || c === 32 || c === 9) break;
     end++;
   }
-  if (end === start) return parsed({ type: 'unauthenticated', time, messageId: id, clientAddress: client.address });
-  return parsed({ type: 'submission', time, messageId: id, user: msg.slice(start, end), clientAddress: client.address });
+  if (end === start) return parsed({ type: 'unauthenticated', time, messageId: id, clientAddress: client });
+  return parsed({ type: 'submission', time, messageId: id, user: msg.slice(start, end), clientAddress: client });
 }
 
 function relayDenied(msg: string, i: number, time: number): ParseResult {
   const denied = msg.indexOf(': Relay access denied', i);
   if (denied < 0) return IGNORED;
   const client = clientAt(msg, i);
-  if (!client || client.end > denied) return malformed('relay reject without a client address');
-  return parsed({ type: 'relay_denied', time, clientAddress: client.address });
+  if (client === undefined || clientEnd > denied) return malformed('relay reject without a client address');
+  return parsed({ type: 'relay_denied', time, clientAddress: client });
 }
 
 const AUTH_FAILED = 'authentication failed';
@@ -235,14 +273,14 @@ const AUTH_FAILED = 'authentication failed';
 /** "warning: h[ip][:port]: SASL MECH authentication failed: reason[, sasl_username=U]". */
 function saslFailure(msg: string, i: number, time: number): ParseResult {
   const client = clientAt(msg, i);
-  if (!client || !msg.startsWith(': SASL ', client.end)) return IGNORED;
-  const mech = client.end + 7;
+  if (client === undefined || !msg.startsWith(': SASL ', clientEnd)) return IGNORED;
+  const mech = clientEnd + 7;
   const space = msg.indexOf(' ', mech);
   if (space < 0) return malformed('SASL warning cut short');
   const what = msg.slice(space + 1, space + 1 + AUTH_FAILED.length);
   if (what !== AUTH_FAILED) return AUTH_FAILED.startsWith(what) ? malformed('SASL failure cut short') : IGNORED;
-  const userAt = msg.lastIndexOf(', sasl_username=');
-  const ev: MailEvent = { type: 'auth_failure', time, clientAddress: client.address };
+  const userAt = lastIndexOf(msg, ', sasl_username=');
+  const ev: MailEvent = { type: 'auth_failure', time, clientAddress: client };
   if (userAt >= 0) {
     const user = msg.slice(userAt + 16).trim();
     if (user !== '') ev.user = user;
@@ -272,7 +310,9 @@ function qmgrFrom(msg: string, i: number, id: string, time: number): ParseResult
     let start = end;
     while (start > i && isDigit(msg.charCodeAt(start - 1))) start--;
     if (start === end || !msg.startsWith(', nrcpt=', start - 8)) return malformed('qmgr line without nrcpt=');
-    return parsed({ type: 'recipients', time, messageId: id, count: Number(msg.slice(start, end)), mode: 'total' });
+    let count = 0;
+    for (let k = start; k < end; k++) count = count * 10 + (msg.charCodeAt(k) - 48);
+    return parsed({ type: 'recipients', time, messageId: id, count, mode: 'total' });
   }
   if (msg.endsWith(EXPIRED)) return parsed({ type: 'delivery', time, messageId: id, status: 'bounced' });
   return malformed('qmgr from= line cut short');
@@ -281,12 +321,12 @@ function qmgrFrom(msg: string, i: number, id: string, time: number): ParseResult
 /** "to=<r>, [orig_to=<o>,] relay=R, …, status=S (reply)" → delivery, or requeued for a content-filter hop. */
 function deliveryLine(msg: string, i: number, id: string, time: number): ParseResult {
   const open = i + 3;
-  const rcptEnd = addressEnd(msg, open, ', ');
+  const rcptEnd = addressEnd(msg, open, '>, ');
   if (rcptEnd < 0) return malformed('to= address cut short');
   const recipient = msg.slice(open + 1, rcptEnd);
   let j = rcptEnd + 3;
   if (msg.startsWith('orig_to=<', j)) {
-    const origEnd = addressEnd(msg, j + 8, ', ');
+    const origEnd = addressEnd(msg, j + 8, '>, ');
     if (origEnd < 0) return malformed('orig_to= address cut short');
     j = origEnd + 3;
   }
@@ -297,8 +337,7 @@ function deliveryLine(msg: string, i: number, id: string, time: number): ParseRe
   if (statusAt < 0) return malformed('delivery line without status=');
   const wordStart = statusAt + 9;
   const paren = msg.indexOf(' (', wordStart);
-  const word = msg.slice(wordStart, paren < 0 ? msg.length : paren);
-  const status = STATUSES[word];
+  const status = statusWord(msg, wordStart, paren < 0 ? msg.length : paren);
   if (status === undefined) return malformed(paren < 0 ? 'delivery line cut short' : 'unknown delivery status');
   if (paren < 0 || !msg.endsWith(')')) return malformed('delivery reply cut short');
   const reply = msg.slice(paren + 2, msg.length - 1);
@@ -330,11 +369,10 @@ function unclosedParens(s: string): boolean {
  * alias/.forward ("forwarded as NEWID").
  */
 function requeuedAs(msg: string, relayStart: number, relayEnd: number, reply: string): string | undefined {
-  let marker = reply.lastIndexOf('forwarded as ');
+  let marker = lastIndexOf(reply, 'forwarded as ');
   let at = marker >= 0 ? marker + 13 : -1;
   if (marker < 0) {
-    const relay = msg.slice(relayStart, relayEnd);
-    const loopback = relay.indexOf('[127.') >= 0 || relay.indexOf('[::1]') >= 0 || relay.startsWith('localhost');
+    const loopback = within(msg, '[127.', relayStart, relayEnd) || within(msg, '[::1]', relayStart, relayEnd) || (relayEnd - relayStart >= 9 && msg.startsWith('localhost', relayStart));
     if (!loopback) return undefined;
     marker = reply.lastIndexOf('queued as ');
     if (marker < 0) return undefined;
@@ -343,6 +381,20 @@ function requeuedAs(msg: string, relayStart: number, relayEnd: number, reply: st
   let end = at;
   while (end < reply.length && reply.charCodeAt(end) > 32 && reply.charCodeAt(end) !== 41 /* ) */ && reply.charCodeAt(end) !== 44) end++;
   return isPostfixQueueId(reply, at, end) ? reply.slice(at, end) : undefined;
+}
+
+/**
+ * s.lastIndexOf(needle), asking the runtime only when there is a match:
+ * V8's lastIndexOf leaves optimised code on every call, indexOf does not.
+ */
+function lastIndexOf(s: string, needle: string): number {
+  return s.indexOf(needle) < 0 ? -1 : s.lastIndexOf(needle);
+}
+
+/** True if `needle` occurs in s[from, to) (as s.slice(from, to).includes(needle), without the slice). */
+function within(s: string, needle: string, from: number, to: number): boolean {
+  const at = s.indexOf(needle, from);
+  return at >= 0 && at + needle.length <= to;
 }
 
 const NOTIFICATIONS = ['sender non-delivery notification: ', 'sender delivery status notification: ', 'postmaster non-delivery notification: '];

@@ -17,6 +17,7 @@
 // clock by the collector while the logs are quiet), so windows over a backfill
 // equal those of live tailing.
 import type { DeliveryStatus, MailEvent } from './events';
+import { OldestKey } from './oldest-key';
 import { ActiveHours, DistinctWindow, REFRESH_MS } from './windows';
 import { escapeLabelValue, familyHeader, flat, formatValue } from '../metrics/exposition';
 
@@ -63,6 +64,8 @@ export class UserRecord {
   rendered: string[] = [];
   readonly clients: DistinctWindow;
   readonly domains: DistinctWindow;
+  /** False once evicted: a message that still points here re-creates the user. */
+  tracked = true;
 
   constructor(readonly name: string, labelValue: string, distinctCap: number) {
     this.labelValue = labelValue;
@@ -74,6 +77,8 @@ export class UserRecord {
 
 interface MessageState {
   user: string;
+  /** The user's record when the message was last seen (saves a lookup per event; re-checked via `tracked`). */
+  record: UserRecord;
   /** Largest recipient total already counted (Infinity for requeued copies: counted on the original). */
   recipients: number;
   created: number;
@@ -81,17 +86,42 @@ interface MessageState {
 
 const STATUSES: readonly DeliveryStatus[] = ['sent', 'deferred', 'bounced'];
 
+/** True if s has a character toLowerCase() could change (A-Z, or anything beyond ASCII). */
+function mayHaveUpper(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c > 127) return true;
+  }
+  return false;
+}
+
+/** White space as trim() sees it, for the ASCII fast path (anything beyond ASCII takes trim()). */
+function maySpace(c: number): boolean {
+  return c <= 32 || c > 127;
+}
+
 export function normaliseUser(raw: string): string {
-  const s = raw.trim().toLowerCase();
+  // The usual name has nothing to trim or lower-case: no new string then.
+  const n = raw.length;
+  let s = n > 0 && (maySpace(raw.charCodeAt(0)) || maySpace(raw.charCodeAt(n - 1))) ? raw.trim() : raw;
+  if (mayHaveUpper(s, 0, s.length)) s = s.toLowerCase();
   return s.length > MAX_USER_LENGTH ? s.slice(0, MAX_USER_LENGTH) : s;
 }
 
 export function recipientDomain(recipient: string): string | undefined {
-  const at = recipient.lastIndexOf('@');
+  // lastIndexOf('@') as a loop: V8's lastIndexOf leaves optimised code for the runtime.
+  let at = recipient.length - 1;
+  while (at >= 0 && recipient.charCodeAt(at) !== 64 /* @ */) at--;
   if (at < 0 || at === recipient.length - 1) return undefined;
-  let domain = recipient.slice(at + 1).toLowerCase();
-  if (domain.endsWith('>')) domain = domain.slice(0, -1);
-  return domain.length > 0 && domain.length <= 253 ? domain : undefined;
+  let end = recipient.length;
+  if (mayHaveUpper(recipient, at + 1, end)) {
+    let domain = recipient.slice(at + 1).toLowerCase();
+    if (domain.endsWith('>')) domain = domain.slice(0, -1);
+    return domain.length > 0 && domain.length <= 253 ? domain : undefined;
+  }
+  if (recipient.charCodeAt(end - 1) === 62 /* > */) end--;
+  const length = end - at - 1;
+  return length > 0 && length <= 253 ? recipient.slice(at + 1, end) : undefined;
 }
 
 /** The per-user families, in exposition order; renderUser() fills one string per family. */
@@ -129,6 +159,8 @@ function renderUser(u: UserRecord, ref: number, minute: number): void {
 export class MailStats {
   readonly users = new Map<string, UserRecord>();
   private readonly messages = new Map<string, MessageState>();
+  private readonly oldestUser = new OldestKey(this.users);
+  private readonly oldestMessage = new OldestKey(this.messages);
   private readonly known: Set<string>;
   private unknownUser?: UserRecord;
   private mostRecent?: UserRecord;
@@ -154,6 +186,7 @@ export class MailStats {
     if (labelChanged) {
       // Every label value changes: start the per-user series afresh rather than
       // keep series under the old names.
+      for (const user of this.users.values()) user.tracked = false;
       this.users.clear();
       this.unknownUser = undefined;
       this.mostRecent = undefined;
@@ -174,7 +207,7 @@ export class MailStats {
         if (ev.time > user.lastMessage) user.lastMessage = ev.time;
         user.hours.record(ev.time);
         if (ev.clientAddress) user.clients.record(ev.clientAddress, ev.time);
-        this.remember(ev.messageId, { user: name, recipients: 0, created: ev.time });
+        this.remember(ev.messageId, { user: name, record: user, recipients: 0, created: ev.time });
         return;
       }
       case 'unauthenticated':
@@ -192,21 +225,27 @@ export class MailStats {
           add = ev.count > msg.recipients ? ev.count - msg.recipients : 0;
           if (add > 0) msg.recipients = ev.count;
         }
-        if (add > 0) this.touch(msg.user, ev.time).recipients += add;
+        if (add > 0) this.touchMessageUser(msg, ev.time).recipients += add;
         return;
       }
       case 'delivery': {
-        this.deliveries[ev.status]++;
+        const status = ev.status;
+        // A switch, not deliveries[status]++: a keyed access by three names is a slow generic one.
+        if (status === 'sent') this.deliveries.sent++;
+        else if (status === 'deferred') this.deliveries.deferred++;
+        else this.deliveries.bounced++;
         const msg = this.messages.get(ev.messageId);
-        const user = msg ? this.touch(msg.user, ev.time) : undefined;
+        const user = msg ? this.touchMessageUser(msg, ev.time) : undefined;
         if (user) {
-          user[ev.status]++;
+          if (status === 'sent') user.sent++;
+          else if (status === 'deferred') user.deferred++;
+          else user.bounced++;
           if (ev.recipient) {
             const domain = recipientDomain(ev.recipient);
             if (domain) user.domains.record(domain, ev.time);
           }
         }
-        if (ev.status !== 'sent' && ev.reply) {
+        if (status !== 'sent' && ev.reply) {
           const list = this.opts.classifyReply(ev.reply);
           if (list !== undefined) {
             this.rejections.set(list, (this.rejections.get(list) ?? 0) + 1);
@@ -218,7 +257,7 @@ export class MailStats {
       }
       case 'requeued': {
         const msg = this.messages.get(ev.messageId);
-        if (msg) this.remember(ev.newMessageId, { user: msg.user, recipients: Infinity, created: ev.time });
+        if (msg) this.remember(ev.newMessageId, { user: msg.user, record: msg.record, recipients: Infinity, created: ev.time });
         return;
       }
       case 'message_done':
@@ -262,19 +301,32 @@ export class MailStats {
     return this.unknownUser;
   }
 
+  /** touch() of the message's user, through the record it remembers while that is still tracked. */
+  private touchMessageUser(msg: MessageState, time: number): UserRecord {
+    const user = msg.record;
+    if (user.tracked) return this.refresh(user, time);
+    msg.record = this.touch(msg.user, time);
+    return msg.record;
+  }
+
   /** The user's record, created if needed, moved to the most-recent end. */
   private touch(name: string, time: number): UserRecord {
-    let user = this.users.get(name);
-    if (user === undefined) {
-      user = new UserRecord(name, this.opts.userLabel(name), this.opts.maxDistinctPerUser);
-      this.users.set(name, user);
-      this.enforceUserCap();
-    } else if (user !== this.mostRecent && time >= user.lastActivity + REFRESH_MS) {
+    const user = this.users.get(name);
+    if (user !== undefined) return this.refresh(user, time);
+    const created = new UserRecord(name, this.opts.userLabel(name), this.opts.maxDistinctPerUser);
+    this.users.set(name, created);
+    this.enforceUserCap();
+    return this.refresh(created, time);
+  }
+
+  /** Marks a tracked user active at `time`. */
+  private refresh(user: UserRecord, time: number): UserRecord {
+    if (user !== this.mostRecent && time >= user.lastActivity + REFRESH_MS) {
       // Re-inserting keeps the Map in least-recently-active order; doing it at
       // most once a minute per user keeps that order right to the minute at a
       // fraction of the cost on interleaved traffic.
-      this.users.delete(name);
-      this.users.set(name, user);
+      this.users.delete(user.name);
+      this.users.set(user.name, user);
     }
     this.mostRecent = user;
     user.version++;
@@ -284,13 +336,14 @@ export class MailStats {
 
   private enforceUserCap(): void {
     while (this.users.size > this.opts.maxUsers) {
-      this.evict(this.users.keys().next().value as string);
+      this.evict(this.oldestUser.take()!);
     }
   }
 
   private evict(name: string): void {
     const user = this.users.get(name);
     this.users.delete(name);
+    if (user !== undefined) user.tracked = false;
     if (user === this.mostRecent) this.mostRecent = undefined;
     this.evicted++;
   }
@@ -299,7 +352,7 @@ export class MailStats {
     this.messages.delete(id);
     this.messages.set(id, state);
     if (this.messages.size > this.opts.maxMessages) {
-      this.messages.delete(this.messages.keys().next().value as string);
+      this.messages.delete(this.oldestMessage.take()!);
       this.messagesDropped++;
     }
   }

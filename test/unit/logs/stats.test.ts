@@ -2,14 +2,18 @@
 // model every parser emits). Whole-file tests from real log lines through the
 // parsers are in mail-pipeline.test.ts.
 import type { MailEvent } from '../../../src/logs/events';
-import { MailStats, type MailStatsOptions, UNKNOWN_USER, recipientDomain } from '../../../src/logs/stats';
+import { MailStats, type MailStatsOptions, UNKNOWN_USER, normaliseUser, recipientDomain } from '../../../src/logs/stats';
 
 const T0 = Date.UTC(2026, 4, 12, 0, 0, 0);
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
 function makeStats(over: Partial<MailStatsOptions> = {}): MailStats {
-  return new MailStats({
+  return new MailStats(makeStatsOptions(over));
+}
+
+function makeStatsOptions(over: Partial<MailStatsOptions> = {}): MailStatsOptions {
+  return {
     maxUsers: 100,
     userIdleTtlMs: 7 * 24 * HOUR,
     maxMessages: 1000,
@@ -19,7 +23,7 @@ function makeStats(over: Partial<MailStatsOptions> = {}): MailStats {
     userLabel: (u) => u,
     classifyReply: (reply) => (reply.includes('zen.spamhaus.org') ? 'zen.spamhaus.org' : undefined),
     ...over,
-  });
+  };
 }
 
 /** One authenticated message: submission, recipient total, one delivery per recipient. */
@@ -181,6 +185,42 @@ test('open messages are bounded by a cap and by log-time expiry', () => {
   expect(s.openMessages).toBe(0);
 });
 
+test('at the message cap the oldest remembered message goes first, across deletes and re-submissions', () => {
+  const s = makeStats({ maxMessages: 3 });
+  const submit = (i: number, t: number) => s.apply({ type: 'submission', time: T0 + t * MIN, messageId: `q${i}`, user: `u${i}` });
+  submit(0, 0); submit(1, 1); submit(2, 2);
+  s.apply({ type: 'message_done', time: T0 + 3 * MIN, messageId: 'q1' });
+  submit(3, 4); // 3 open again: nothing dropped
+  submit(4, 5); // drops q0
+  s.apply({ type: 'submission', time: T0 + 6 * MIN, messageId: 'q2', user: 'u2' }); // q2 again: now the newest
+  submit(5, 7); // drops q3, the oldest now
+  submit(6, 8); // drops q4
+  expect(s.messagesDropped).toBe(3);
+  expect(s.openMessages).toBe(3);
+  for (let i = 0; i <= 6; i++) s.apply({ type: 'delivery', time: T0 + 9 * MIN, messageId: `q${i}`, status: 'sent', recipient: 'r@x.example' });
+  const sent = [0, 1, 2, 3, 4, 5, 6].map((i) => s.users.get(`u${i}`)?.sent);
+  expect(sent).toEqual([0, 0, 1, 0, 0, 1, 1]);
+});
+
+test('a message whose user was evicted brings the user back under a fresh record', () => {
+  const s = makeStats({ maxUsers: 1 });
+  s.apply({ type: 'submission', time: T0, messageId: 'A', user: 'sam' });
+  s.apply({ type: 'submission', time: T0 + MIN, messageId: 'B', user: 'kim' }); // evicts sam
+  expect([...s.users.keys()]).toEqual(['kim']);
+  s.apply({ type: 'delivery', time: T0 + 2 * MIN, messageId: 'A', status: 'bounced', recipient: 'r@x.example' }); // sam again, evicts kim
+  s.apply({ type: 'delivery', time: T0 + 3 * MIN, messageId: 'A', status: 'sent', recipient: 'r@y.example' });
+  const sam = s.users.get('sam')!;
+  expect([...s.users.keys()]).toEqual(['sam']);
+  expect([sam.messages, sam.bounced, sam.sent]).toEqual([0, 1, 1]);
+  expect(s.evicted).toBe(2);
+  // A new label function starts every series afresh; the open message follows its user there.
+  s.reconfigure({ ...makeStatsOptions({ maxUsers: 1 }), userLabel: (u) => `h:${u}` });
+  s.apply({ type: 'delivery', time: T0 + 4 * MIN, messageId: 'A', status: 'deferred', recipient: 'r@z.example' });
+  const again = s.users.get('sam')!;
+  expect(again).not.toBe(sam);
+  expect([again.labelValue, again.deferred, again.sent]).toEqual(['h:sam', 1, 0]);
+});
+
 test('label values are escaped and hmac labels never show the name', () => {
   const s = makeStats({ userLabel: (u) => `h:${u.length}` });
   s.apply({ type: 'submission', time: T0, messageId: 'x', user: 'sam' });
@@ -195,6 +235,25 @@ test.each([
   ['user@sub.example.org', 'sub.example.org'],
   ['no-at-sign', undefined],
   ['trailing@', undefined],
+  ['"a@b"@last.example>', 'last.example'],
+  ['x@>', undefined],
+  ['x@ÉCOLE.example', 'école.example'],
+  [`x@${'a'.repeat(253)}`, 'a'.repeat(253)],
+  [`x@${'a'.repeat(254)}`, undefined],
+  [`x@${'A'.repeat(253)}>`, 'a'.repeat(253)],
 ])('recipientDomain(%s) = %s', (input, expected) => {
   expect(recipientDomain(input)).toBe(expected);
+});
+
+test.each([
+  ['sam', 'sam'],
+  ['Sam@Example.COM', 'sam@example.com'],
+  ['  sam \t', 'sam'],
+  ['\u00a0sam\ufeff', 'sam'],
+  ['ÅSA', 'åsa'],
+  ['', ''],
+  [' ', ''],
+  ['x'.repeat(300), 'x'.repeat(256)],
+])('normaliseUser(%j) = %j', (input, expected) => {
+  expect(normaliseUser(input)).toBe(expected);
 });

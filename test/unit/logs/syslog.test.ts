@@ -3,6 +3,7 @@
 // fixed zone with a DST rule (Europe/Berlin, given to the clock) so the results
 // do not depend on the machine running the tests; one test covers the default
 // (the process zone).
+import fc from 'fast-check';
 import { LogClock, parseSyslogLine, parseTimestampPrefix, type SyslogLine } from '../../../src/logs/syslog';
 
 /** A Berlin-time clock whose now() is the given UTC instant. */
@@ -240,5 +241,51 @@ describe('parseTimestampPrefix forms', () => {
     '',
   ])('rejects %j', (text) => {
     expect(parseTimestampPrefix(text, 0, c())).toBeUndefined();
+  });
+});
+
+describe('one clock over many lines (the repeated-timestamp cache)', () => {
+  // A clock remembers the last timestamp it read; these check that a repeat
+  // is read exactly as a fresh clock would read it, whatever follows it.
+  const NOW = '2026-06-01T12:00:00Z';
+  const read = (c: LogClock, text: string, start = 0) => parseTimestampPrefix(text, start, c);
+
+  test('the same characters followed by a fraction, a letter or nothing', () => {
+    const c = clockAt(NOW);
+    expect(read(c, 'Feb 24 16:18:40 host a')).toEqual({ time: utc('2026-02-24T15:18:40Z'), end: 15, form: 'bsd' });
+    expect(read(c, 'Feb 24 16:18:40.250 host b')).toEqual({ time: utc('2026-02-24T15:18:40.250Z'), end: 19, form: 'bsd' });
+    expect(read(c, 'Feb 24 16:18:40.250 host c')).toEqual({ time: utc('2026-02-24T15:18:40.250Z'), end: 19, form: 'bsd' });
+    expect(read(c, 'Feb 24 16:18:40 host d')).toEqual({ time: utc('2026-02-24T15:18:40Z'), end: 15, form: 'bsd' });
+    expect(read(c, 'Feb 24 16:18:40x host')).toBeUndefined();
+    expect(read(c, 'Feb 24 16:18:40')).toEqual({ time: utc('2026-02-24T15:18:40Z'), end: 15, form: 'bsd' });
+    expect(read(c, '<22>Feb 24 16:18:40 host', 4)).toEqual({ time: utc('2026-02-24T15:18:40Z'), end: 19, form: 'bsd' });
+  });
+
+  test('Exim\'s zone after the time is still read when the time repeats', () => {
+    const c = clockAt(NOW);
+    expect(read(c, '2020-06-20 01:32:57 [789] x')?.time).toBe(utc('2020-06-19T23:32:57Z'));
+    expect(read(c, '2020-06-20 01:32:57 -0200 [789] x')).toEqual({ time: utc('2020-06-20T03:32:57Z'), end: 25, form: 'iso-space' });
+    expect(read(c, '2020-06-20 01:32:57 [789] x')?.time).toBe(utc('2020-06-19T23:32:57Z'));
+  });
+
+  test('a repeated line placed by the continuation hint keeps the hinted year', () => {
+    const c = clockAt('2025-12-29T23:00:00Z'); // the file runs 1.5 days ahead
+    expect(read(c, 'Dec 30 23:00:00 z')?.time).toBe(utc('2025-12-30T22:00:00Z'));
+    expect(read(c, 'Dec 31 02:00:00 a')?.time).toBe(utc('2025-12-31T01:00:00Z'));
+    expect(read(c, 'Jan  1 00:30:00 b')?.time).toBe(utc('2025-12-31T23:30:00Z'));
+    expect(read(c, 'Jan  1 00:30:00 c')?.time).toBe(utc('2025-12-31T23:30:00Z'));
+    expect(read(c, 'Jan  1 00:30:01 d')?.time).toBe(utc('2025-12-31T23:30:01Z'));
+  });
+
+  test('any sequence reads as a fresh clock per line reads it', () => {
+    const stamps = ['Feb 24 16:18:40', 'Feb 24 16:18:41', 'Feb  4 16:18:40', 'Feb 4 16:18:40', '2024-08-26T01:33:38', '2024-08-26T01:33:38.572449+00:00', '2020-06-20 01:32:57', '@400000004c91b044077a9e94'];
+    const tails = ['', ' host', '.5 host', ' +0100 host', ' -0200', 'x', 'Z host', '+02:00 h'];
+    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...stamps), fc.constantFrom(...tails)), { maxLength: 40 }), (lines) => {
+      const shared = clockAt(NOW);
+      for (const [stamp, tail] of lines) {
+        const text = stamp + tail;
+        expect(read(shared, text)).toEqual(read(clockAt(NOW), text));
+      }
+    }), { numRuns: 300 });
   });
 });
