@@ -134,7 +134,14 @@ export class UdpChannel {
       this.pending.set(id, entry);
       this.stats.sent++;
       socket.send(encodeQuery(id, name, qtype), (err) => {
-        if (err && this.pending.get(id) === entry) entry.finish({ kind: 'network', code: (err as NodeJS.ErrnoException).code ?? err.message });
+        if (!err) return;
+        const code = (err as NodeJS.ErrnoException).code;
+        // A connected UDP socket reports the ICMP "port unreachable" of an
+        // earlier datagram on the next send: the server is down for every
+        // query in flight, not only this one. Failing just this one left the
+        // others waiting out their timeout (and ending as timeouts).
+        if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') this.onSocketError(err as NodeJS.ErrnoException);
+        else if (this.pending.get(id) === entry) entry.finish({ kind: 'network', code: code ?? err.message });
       });
     });
   }

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { Resolver } from '../../../src/dnsbl/resolver';
 import { startDnsStub, type Behaviour, type DnsStub, type StubOptions } from '../../helpers/dns-stub';
+import { closedUdpPort } from '../../helpers/closed-port';
 import { freeUdpPort, startRbldnsd, type RunningRbldnsd } from '../../helpers/rbldnsd';
 
 const stubs: DnsStub[] = [];
@@ -80,6 +81,13 @@ describe('against a scripted stub', () => {
   test('a closed port is a network error, fast', async () => {
     const port = await freeUdpPort();
     expect(await resolver([port], { timeoutMs: 5000 }).lookup('c.test', 'A')).toMatchObject({ ok: false, reason: 'network' });
+  });
+
+  test('a closed port fails every lookup in flight as a network error, not only the one whose send saw the ICMP error', async () => {
+    const r = resolver([await closedUdpPort()], { timeoutMs: 5000 });
+    const names = ['a.test', 'b.test', 'c.test', 'd.test', 'e.test', 'f.test'];
+    const results = await Promise.all(names.map((n) => r.lookup(n, 'A')));
+    expect(results.map((x) => (x.ok ? 'ok' : x.reason))).toEqual(names.map(() => 'network'));
   });
 
   test('an invalid name is malformed without a query', async () => {
