@@ -39,6 +39,12 @@ export interface Collector {
    * names no prom-client metric in the registry uses.
    */
   renderMetrics?(): string;
+  /**
+   * Optional: the same text already encoded as UTF-8, in pieces, used instead
+   * of renderMetrics when present. The server writes them as they are, so a
+   * scrape of a 7 MB family neither copies it into a new string nor encodes it.
+   */
+  renderMetricsChunks?(): readonly Buffer[];
 }
 
 /** Creates a collector and registers its metrics, once per process. */

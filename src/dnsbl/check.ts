@@ -17,6 +17,11 @@ export async function checkTarget(lookup: DnsLookup, list: ListDefinition, targe
     const shown = target.value.length > 80 ? `${target.value.slice(0, 80)}…` : target.value;
     return { state: 'unknown', reason: 'bad_query', detail: redact(`${list.name} cannot check ${target.kind} ${JSON.stringify(shown)}`, list) };
   }
+  return checkName(lookup, list, name);
+}
+
+/** checkTarget for a query name already made by queryName (the round makes it once per pair). */
+export async function checkName(lookup: DnsLookup, list: ListDefinition, name: string): Promise<Verdict> {
   const verdict = classifyAnswer(list, await lookup.lookup(name, 'A'));
   if (verdict.state !== 'listed') return verdict;
   const txt = txtReason(list, await lookup.lookup(name, 'TXT'));

@@ -4,7 +4,7 @@
 // resolver); generic RFC 5782 rules only fill the gaps. A verdict that cannot
 // be trusted is unknown, never "clean" and never "listed".
 import type { DnsFailureReason, LookupResult } from './dns';
-import { redact, type CodeMeaning, type ListDefinition, type UnknownReason, type Verdict, type VerdictCode } from './model';
+import { CLEAN, redact, type CodeMeaning, type ListDefinition, type UnknownReason, type Verdict, type VerdictCode } from './model';
 
 export { redact } from './model';
 
@@ -89,7 +89,7 @@ export function codeMeaning(list: ListDefinition, code: string): CodeMeaning | u
  */
 export function classifyAnswer(list: ListDefinition, result: LookupResult): Verdict {
   if (!result.ok) return { state: 'unknown', reason: FAILURE_REASON[result.reason], detail: redact(result.detail, list) };
-  if (result.rcode === 'NXDOMAIN') return { state: 'clean', codes: [] };
+  if (result.rcode === 'NXDOMAIN') return CLEAN;
 
   const values: number[] = [];
   for (const r of result.records) {
@@ -104,7 +104,7 @@ export function classifyAnswer(list: ListDefinition, result: LookupResult): Verd
     }
     if (!values.includes(v)) values.push(v);
   }
-  if (values.length === 0) return { state: 'clean', codes: [] };
+  if (values.length === 0) return CLEAN;
   values.sort((a, b) => a - b);
 
   const codes: VerdictCode[] = [];

@@ -15,6 +15,16 @@ import { DnsblState } from './state';
 import { resolveTargets, type ResolvedTarget } from './targets';
 import { renderStatusHtml, statusJson } from './status';
 
+/**
+ * Resolves after `n` turns of the event loop. Work that is all microtasks
+ * (start-up, a round's set-up) never lets I/O in by itself; one setImmediate
+ * may still run before the poll phase, so a scrape that has just connected
+ * needs a few turns to be accepted, read and answered.
+ */
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+}
+
 export function verdictResult(v: Verdict): string {
   return v.state === 'unknown' ? v.reason : v.state;
 }
@@ -93,6 +103,11 @@ export class DnsblCollector implements Collector, DnsblRecheck {
       for (const result of ['listed', 'clean']) this.queries.inc({ list: l.name, result }, 0);
     }
 
+    // At start the HTTP server is already listening and a scrape may be
+    // waiting: let it be answered before node-cron's first schedule
+    // computation (~30 ms: it loads ICU's date formatting) and the round's start.
+    await turns(3);
+    if (this.stopped) return;
     await this.task?.destroy();
     this.task = createTask(c.schedule, () => { void this.round('scheduled'); }, { name: 'dnsbl', unref: true });
     this.state.intervalSeconds = scheduleIntervalSeconds(this.task);
@@ -133,13 +148,15 @@ export class DnsblCollector implements Collector, DnsblRecheck {
     const startedAt = Date.now();
     let ok = true;
     try {
+      await turns(3);
       const targets = await this.discoverTargets();
       this.state.targets = targets;
+      await turns(1);
       const lists = this.config!.lists;
       const result = await this.check(lists, targets);
       this.state.retain(targets, lists);
       this.state.lastRound = { startedAt, finishedAt: Date.now(), queries: result };
-      const unknown = [...this.state.pairs.values()].filter((p) => !p.lastOk).length;
+      const unknown = this.state.unknownCount();
       this.logger.info('DNSBL round done', { targets: targets.length, lists: lists.length, queries: result, unknown, seconds: (Date.now() - startedAt) / 1000 });
     } catch (err) {
       ok = false;
@@ -218,6 +235,8 @@ export class DnsblCollector implements Collector, DnsblRecheck {
   }
 
   renderMetrics(): string { return this.state.render(); }
+
+  renderMetricsChunks(): readonly Buffer[] { return this.state.renderChunks(); }
 
   async stop(): Promise<void> {
     this.stopped = true;

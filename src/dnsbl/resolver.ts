@@ -48,11 +48,21 @@ export interface ResolverStats {
 /** The maximum of `concurrency`: every in-flight lookup needs a distinct 16-bit id on a server's socket. */
 const MAX_CONCURRENCY = 8192;
 
+/** A cached answer; its age is `lifetimeMs` minus what the cache says is left. */
 interface CachedAnswer {
-  rcode: 'NOERROR' | 'NXDOMAIN';
-  records: DnsRecord[];
-  storedAt: number;
+  readonly rcode: 'NOERROR' | 'NXDOMAIN';
+  readonly records: readonly DnsRecord[];
+  readonly lifetimeMs: number;
 }
+
+/**
+ * Answers without records (NXDOMAIN, NODATA: nearly every DNSBL answer) are
+ * shared per rcode and lifetime, so 30,000 cached "not listed" answers cost
+ * 30,000 cache slots and no answer objects. Bounded: lifetimes come from the
+ * server's SOA, so past this many distinct ones a fresh object is made.
+ */
+const MAX_SHARED_EMPTY_ANSWERS = 64;
+const NO_RECORDS: readonly DnsRecord[] = Object.freeze([]);
 
 /**
  * Why a server gave no definitive answer, most informative first, for when
@@ -107,6 +117,7 @@ export class Resolver implements DnsLookup {
   private readonly negativeTtlSeconds: number;
   private readonly now: () => number;
   private readonly inflight = new Map<string, Promise<LookupResult>>();
+  private readonly emptyAnswers = new Map<string, CachedAnswer>();
   private readonly tcpSockets = new Set<TcpSocket>();
   private active = 0;
   private closed = false;
@@ -139,12 +150,14 @@ export class Resolver implements DnsLookup {
     if (qtype === undefined) return Promise.resolve({ ok: false, reason: 'malformed', detail: `unsupported record type ${JSON.stringify(String(type))}` });
     const checked = normalizeName(name);
     if (!checked.ok) return Promise.resolve({ ok: false, reason: 'malformed', detail: `invalid query name ${JSON.stringify(name)}: ${checked.detail}` });
-    const key = `${type} ${checked.name}`;
+    // join makes one flat string; a template literal would keep a tree of
+    // pieces (and the query name it was cut from) alive as the cache key.
+    const key = [type, checked.name].join(' ');
 
     const cached = this.cache?.get(key, this.now());
     if (cached) {
       this.stats.cacheHits++;
-      return Promise.resolve(this.fromCache(cached.value));
+      return Promise.resolve(this.fromCache(cached.value, cached.remainingMs));
     }
     const running = this.inflight.get(key);
     if (running) {
@@ -165,11 +178,22 @@ export class Resolver implements DnsLookup {
     this.cache?.clear();
   }
 
-  private fromCache(entry: CachedAnswer): LookupResult {
+  private fromCache(entry: CachedAnswer, remainingMs: number): LookupResult {
     // Report the TTL that is left, as a caching resolver does.
-    const elapsed = Math.floor((this.now() - entry.storedAt) / 1000);
+    const elapsed = Math.floor((entry.lifetimeMs - remainingMs) / 1000);
     const records = entry.records.map((r) => ({ ...r, ttl: Math.max(0, r.ttl - elapsed) }));
     return { ok: true, rcode: entry.rcode, records, fromCache: true };
+  }
+
+  private cachedAnswer(rcode: 'NOERROR' | 'NXDOMAIN', records: DnsRecord[], lifetimeMs: number): CachedAnswer {
+    if (records.length > 0) return { rcode, records: records.map((r) => ({ ...r })), lifetimeMs };
+    const shareKey = `${rcode} ${lifetimeMs}`;
+    let shared = this.emptyAnswers.get(shareKey);
+    if (shared === undefined) {
+      shared = Object.freeze({ rcode, records: NO_RECORDS, lifetimeMs });
+      if (this.emptyAnswers.size < MAX_SHARED_EMPTY_ANSWERS) this.emptyAnswers.set(shareKey, shared);
+    }
+    return shared;
   }
 
   private async resolveCounted(name: string, type: RecordType, qtype: number, key: string): Promise<LookupResult> {
@@ -243,8 +267,8 @@ export class Resolver implements DnsLookup {
     const records: DnsRecord[] = extracted.records.map((r) => (r.priority === undefined ? { type, data: r.data, ttl: r.ttl } : { type, data: r.data, ttl: r.ttl, priority: r.priority }));
     if (this.cache) {
       const ttl = records.length > 0 ? extracted.minTtl! : (negativeTtl(message.authorities) ?? this.negativeTtlSeconds);
-      const now = this.now();
-      this.cache.set(key, { rcode: rcodeText, records: records.map((r) => ({ ...r })), storedAt: now }, Math.min(ttl, this.maxTtlSeconds) * 1000, now);
+      const lifetimeMs = Math.min(ttl, this.maxTtlSeconds) * 1000;
+      if (lifetimeMs > 0) this.cache.set(key, this.cachedAnswer(rcodeText, records, lifetimeMs), lifetimeMs, this.now());
     }
     return { ok: true, rcode: rcodeText, records, fromCache: false };
   }

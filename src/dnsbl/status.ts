@@ -30,7 +30,7 @@ export interface StatusEntry {
 
 export function statusJson(state: DnsblState) {
   const lists = new Map(state.lists.map((l) => [l.name, l]));
-  const entries: StatusEntry[] = [...state.pairs.values()].map((p) => {
+  const entries: StatusEntry[] = [...state.pairs()].map((p) => {
     const l = lists.get(p.list);
     return {
       target: p.target,

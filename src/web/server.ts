@@ -102,9 +102,18 @@ export function createWebApp(opts: WebAppOptions): Express {
 
   app.get(opts.telemetryPath, async (_req, res) => {
     try {
-      let body = await opts.registry.metrics();
-      for (const c of opts.collectors) if (c.renderMetrics) body += c.renderMetrics();
-      res.set('Content-Type', opts.registry.contentType).send(body);
+      // Written piece by piece with the total length: concatenating would copy
+      // every collector's text into one new string, then into one new Buffer.
+      const parts: Buffer[] = [Buffer.from(await opts.registry.metrics(), 'utf8')];
+      for (const c of opts.collectors) {
+        if (c.renderMetricsChunks) parts.push(...c.renderMetricsChunks());
+        else if (c.renderMetrics) parts.push(Buffer.from(c.renderMetrics(), 'utf8'));
+      }
+      let length = 0;
+      for (const p of parts) length += p.length;
+      res.set('Content-Type', opts.registry.contentType).set('Content-Length', String(length));
+      for (const p of parts) res.write(p);
+      res.end();
     } catch (err) {
       res.status(500).type('text/plain').send(`error rendering metrics: ${(err as Error).message}\n`);
     }
