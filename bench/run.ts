@@ -3,7 +3,12 @@
 //   2. mtail with a one-regex per-user program on the same file, when mtail is installed
 //   3. /metrics rendering with 10,000 users
 //   4. a DNSBL round of 1,000 targets × 30 lists against local rbldnsd, scraped while it runs
-// Options: --lines=N (default 1000000), --only=pipeline,mtail,render,dnsbl
+//   5. storm: a rotation storm on the real Follower (lost / doubled lines per rotation style)
+//   6. cardinality: a million distinct failed-login names and a million distinct senders
+//      through the real mail collector with the default caps (own process: series, peak RSS)
+//   7. load: 50 scrapers on the real exporter while it reads 100,000 lines/s and runs DNSBL rounds
+// Options: --lines=N (default 1000000), --only=pipeline,mtail,render,dnsbl,storm,cardinality,load,
+//   --storm-rotations=N (per style, default 100), --load-seconds=N (default 60)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +16,9 @@ import { join } from 'node:path';
 import { generatePostfixLog } from './generate-postfix';
 import { benchRender } from './render';
 import { benchDnsbl } from './dnsbl';
+import { benchStorm } from './storm';
+import { benchCardinality } from './cardinality';
+import { benchLoad } from './load';
 
 const ROOT = join(__dirname, '..', '..');
 const BENCH_DIR = join(ROOT, '.bench');
@@ -27,7 +35,7 @@ function which(cmd: string): string | undefined {
 
 async function main(): Promise<void> {
   const lines = Number(arg('lines', '1000000'));
-  const only = new Set(arg('only', 'pipeline,mtail,render,dnsbl').split(','));
+  const only = new Set(arg('only', 'pipeline,mtail,render,dnsbl,storm,cardinality,load').split(','));
   mkdirSync(BENCH_DIR, { recursive: true });
   const file = join(BENCH_DIR, `postfix-${lines}.log`);
   console.log(`mail-reputation-exporter benchmark — node ${process.version}, ${require('node:os').cpus().length} cores`);
@@ -78,6 +86,9 @@ async function main(): Promise<void> {
 
   if (only.has('render')) await benchRender();
   if (only.has('dnsbl')) await benchDnsbl();
+  if (only.has('storm')) await benchStorm({ perStyle: Number(arg('storm-rotations', '100')) });
+  if (only.has('cardinality')) await benchCardinality();
+  if (only.has('load')) await benchLoad({ seconds: Number(arg('load-seconds', '60')) });
 }
 
 main().catch((err) => { console.error(err); process.exit(1); });
