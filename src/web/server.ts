@@ -100,15 +100,26 @@ export function createWebApp(opts: WebAppOptions): Express {
   app.use(limitRequestBody(MAX_REQUEST_BODY_BYTES));
   app.use(basicAuthMiddleware({ auth: () => access().auth, openPaths: OPEN_PATHS, logger: opts.logger }));
 
+  // Scrapes that arrive while a rendering is under way share it: under many
+  // concurrent scrapers each would otherwise render the same snapshots again.
+  // Nothing is kept once it is finished: an answer is at most one rendering
+  // older than its request.
+  let rendering: Promise<Buffer[]> | undefined;
+  const render = async (): Promise<Buffer[]> => {
+    // Pieces with the total length: concatenating would copy every
+    // collector's text into one new string, then into one new Buffer.
+    const parts: Buffer[] = [Buffer.from(await opts.registry.metrics(), 'utf8')];
+    for (const c of opts.collectors) {
+      if (c.renderMetricsChunks) parts.push(...c.renderMetricsChunks());
+      else if (c.renderMetrics) parts.push(Buffer.from(c.renderMetrics(), 'utf8'));
+    }
+    return parts;
+  };
+
   app.get(opts.telemetryPath, async (_req, res) => {
     try {
-      // Written piece by piece with the total length: concatenating would copy
-      // every collector's text into one new string, then into one new Buffer.
-      const parts: Buffer[] = [Buffer.from(await opts.registry.metrics(), 'utf8')];
-      for (const c of opts.collectors) {
-        if (c.renderMetricsChunks) parts.push(...c.renderMetricsChunks());
-        else if (c.renderMetrics) parts.push(Buffer.from(c.renderMetrics(), 'utf8'));
-      }
+      rendering ??= render().finally(() => { rendering = undefined; });
+      const parts = await rendering;
       let length = 0;
       for (const p of parts) length += p.length;
       res.set('Content-Type', opts.registry.contentType).set('Content-Length', String(length));
