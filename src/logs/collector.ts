@@ -192,7 +192,7 @@ export class MailCollector implements Collector {
       userIdleTtlMs: mail.user_idle_ttl,
       maxMessages: mail.max_tracked_messages,
       messageTtlMs: mail.message_ttl,
-      maxDistinctPerUser: 1000,
+      maxDistinctPerUser: mail.max_distinct_per_user,
       knownUsers: mail.known_users,
       userLabel: labeller,
       classifyReply: (reply) => classifyBlocklistCitation(reply, zones),

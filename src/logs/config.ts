@@ -63,6 +63,11 @@ export const mailConfigSchema = z.strictObject({
   user_label: z.enum(['plain', 'hmac']).default('plain'),
   user_label_secret: z.string().min(16, 'must be at least 16 characters').optional(),
   user_label_secret_file: z.string().min(1).optional(),
+  /**
+   * Distinct client addresses / recipient domains remembered per user (24 h):
+   * the count saturates here, so the client_addresses thresholds must be below it.
+   */
+  max_distinct_per_user: z.number().int().min(1).max(100_000).default(256),
   /** Authenticated messages remembered for attribution (queue ID → user). */
   max_tracked_messages: z.number().int().min(100).max(10_000_000).default(200_000),
   /** How long a message is remembered: at least Postfix's maximal_queue_lifetime (5d). */
@@ -71,6 +76,17 @@ export const mailConfigSchema = z.strictObject({
   blocklist_zones: z.array(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'expected a DNS zone such as bl.example.net')).default([]),
   thresholds: thresholdsSchema.prefault({}),
 }).superRefine((mail, ctx) => {
+  // A threshold at or above the cap could never be crossed by a count that saturates at it.
+  const cap = mail.max_distinct_per_user;
+  const belowCap = `must be below mail.max_distinct_per_user (${cap}): the distinct count stops there`;
+  if (mail.thresholds.client_addresses >= cap) {
+    ctx.addIssue({ code: 'custom', path: ['thresholds', 'client_addresses'], message: belowCap });
+  }
+  for (const [user, override] of Object.entries(mail.thresholds.overrides)) {
+    if (override.client_addresses !== undefined && override.client_addresses >= cap) {
+      ctx.addIssue({ code: 'custom', path: ['thresholds', 'overrides', user, 'client_addresses'], message: belowCap });
+    }
+  }
   if (mail.user_label_secret !== undefined && mail.user_label_secret_file !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['user_label_secret_file'], message: 'give user_label_secret or user_label_secret_file, not both' });
   }

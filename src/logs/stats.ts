@@ -10,7 +10,10 @@
 // removed), users idle past `userIdleTtlMs` evicted, at most `maxMessages`
 // open messages (oldest dropped) which also expire after `messageTtlMs` of log
 // time (≥ Postfix's 5-day maximal_queue_lifetime by default), and per-user
-// distinct-value windows capped. Failed-login names that are not known users
+// distinct-value windows capped, each and all together (a SightingBudget).
+// Evicted users hand their windows back; an open message points at its user
+// through a small UserRef, so a queue full of messages from evicted users keeps
+// only the refs (and names) alive, not the records. Failed-login names that are not known users
 // are counted under "_unknown": a password guesser cannot mint label values.
 //
 // Time is log time: `clock` is the newest event time seen (advanced to the wall
@@ -18,7 +21,7 @@
 // equal those of live tailing.
 import type { DeliveryStatus, MailEvent } from './events';
 import { OldestKey } from './oldest-key';
-import { ActiveHours, DistinctWindow, REFRESH_MS } from './windows';
+import { ActiveHours, DistinctWindow, MAX_SIGHTINGS, REFRESH_MS, SightingBudget, keptCopy } from './windows';
 import { escapeLabelValue, familyHeader, flat, formatValue } from '../metrics/exposition';
 
 export const UNKNOWN_USER = '_unknown';
@@ -30,8 +33,10 @@ export interface MailStatsOptions {
   userIdleTtlMs: number;
   maxMessages: number;
   messageTtlMs: number;
-  /** Distinct client addresses / recipient domains remembered per user. */
+  /** Distinct client addresses / recipient domains remembered per user (mail.max_distinct_per_user). */
   maxDistinctPerUser: number;
+  /** Sightings all users' windows hold together (see SightingBudget); MAX_SIGHTINGS if omitted. */
+  maxSightings?: number;
   /** Names always allowed as their own label value on failed logins (mail.known_users). */
   knownUsers: Iterable<string>;
   /** The label value for a user name: the name itself or its HMAC. */
@@ -42,10 +47,31 @@ export interface MailStatsOptions {
   onBlocklistCitation?(list: string): void;
 }
 
+/**
+ * How an open message finds its user without a lookup per event: `record`
+ * while the user is tracked, undefined once evicted (the message then
+ * re-creates the user by name). Tiny on purpose: it is what a queued message
+ * of an evicted user keeps alive.
+ */
+export class UserRef {
+  constructor(public record: UserRecord | undefined) {}
+}
+
+/** The rendered lines of a user not rendered yet (render() assigns a new array, never pushes). */
+const NOTHING_RENDERED: string[] = [];
+
+/**
+ * One user's numbers. At the user cap every new user evicts one, and the
+ * evicted record is made over for the new user (reuse()) rather than left to
+ * the collector: a stream of new users (10,000 accounts round robin through
+ * 5,000 slots) otherwise turns ~2 KB per message into old-space garbage, and
+ * V8 grows its heap by a multiple of that rate.
+ */
 export class UserRecord {
-  readonly labelValue: string;
+  name: string;
+  labelValue: string;
   /** `user="…"` pre-escaped, rendered on every scrape. */
-  readonly labelPair: string;
+  labelPair: string;
   messages = 0;
   recipients = 0;
   sent = 0;
@@ -55,36 +81,80 @@ export class UserRecord {
   readonly rejections = new Map<string, number>();
   lastMessage = 0;
   lastActivity = 0;
+  /**
+   * Log time of the last move to the most-recent end of MailStats.users: the
+   * Map's order is by this, not by lastActivity (which every touch moves).
+   */
+  reorderedAt = -Infinity;
   readonly hours = new ActiveHours();
   /** Bumped on every change; render() rebuilds `rendered` when it moved. */
   version = 0;
   renderedVersion = -1;
   renderedMinute = -1;
   /** This user's lines, one string per family of USER_FAMILIES. */
-  rendered: string[] = [];
+  rendered: string[] = NOTHING_RENDERED;
   readonly clients: DistinctWindow;
   readonly domains: DistinctWindow;
   /** False once evicted: a message that still points here re-creates the user. */
   tracked = true;
+  /** What open messages hold; a new one for each user this record stands for. */
+  ref: UserRef;
 
-  constructor(readonly name: string, labelValue: string, distinctCap: number) {
+  constructor(name: string, labelValue: string, distinctCap: number, budget?: SightingBudget) {
+    this.name = name;
     this.labelValue = labelValue;
     this.labelPair = `user="${escapeLabelValue(labelValue)}"`;
-    this.clients = new DistinctWindow(distinctCap);
-    this.domains = new DistinctWindow(distinctCap);
+    this.ref = new UserRef(this);
+    this.clients = new DistinctWindow(distinctCap, undefined, budget);
+    this.domains = new DistinctWindow(distinctCap, undefined, budget);
+  }
+
+  /** A released record made over for another user, as good as a new one. */
+  reuse(name: string, labelValue: string, distinctCap: number): this {
+    this.name = name;
+    this.labelValue = labelValue;
+    this.labelPair = `user="${escapeLabelValue(labelValue)}"`;
+    this.messages = this.recipients = this.sent = this.deferred = this.bounced = this.authFailures = 0;
+    this.lastMessage = this.lastActivity = 0;
+    this.reorderedAt = -Infinity;
+    this.hours.reset();
+    this.clients.resize(distinctCap);
+    this.domains.resize(distinctCap);
+    this.version = 0;
+    this.renderedVersion = this.renderedMinute = -1;
+    this.tracked = true;
+    this.ref = new UserRef(this);
+    return this;
+  }
+
+  /** Evicted: hands the windows' sightings back to the budget and drops what only a scrape needs. */
+  release(): void {
+    this.tracked = false;
+    this.ref.record = undefined;
+    this.clients.clear();
+    this.domains.clear();
+    // Key by key: Map.clear() allocates a fresh table, once per new user at the cap.
+    if (this.rejections.size > 0) for (const list of [...this.rejections.keys()]) this.rejections.delete(list);
+    this.rendered = NOTHING_RENDERED;
   }
 }
 
 interface MessageState {
+  /** The user's name (the record's own copy, never a slice of a log line). */
   user: string;
-  /** The user's record when the message was last seen (saves a lookup per event; re-checked via `tracked`). */
-  record: UserRecord;
+  /** The user while tracked (saves a lookup per event); undefined once evicted. */
+  ref: UserRef;
   /** Largest recipient total already counted (Infinity for requeued copies: counted on the original). */
   recipients: number;
   created: number;
 }
 
 const STATUSES: readonly DeliveryStatus[] = ['sent', 'deferred', 'bounced'];
+
+/** One more rejection citing `list` (its canonical string: see MailStats.listName). */
+function countRejection(counts: Map<string, number>, list: string): void {
+  counts.set(list, (counts.get(list) ?? 0) + 1);
+}
 
 /** True if s has a character toLowerCase() could change (A-Z, or anything beyond ASCII). */
 function mayHaveUpper(s: string, from: number, to: number): boolean {
@@ -162,6 +232,14 @@ export class MailStats {
   private readonly oldestUser = new OldestKey(this.users);
   private readonly oldestMessage = new OldestKey(this.messages);
   private readonly known: Set<string>;
+  private readonly sightings: SightingBudget;
+  /**
+   * One copy of each list name a bounce cited (classifyReply may return a slice
+   * of the reply): per-user maps then share it. Bounded like the list names.
+   */
+  private readonly listNames = new Map<string, string>();
+  /** The record evicted last, released, for the next new user (see UserRecord). */
+  private spare?: UserRecord;
   private unknownUser?: UserRecord;
   private mostRecent?: UserRecord;
 
@@ -175,21 +253,33 @@ export class MailStats {
 
   constructor(private opts: MailStatsOptions) {
     this.known = new Set([...opts.knownUsers].map(normaliseUser));
+    this.sightings = new SightingBudget(opts.maxSightings ?? MAX_SIGHTINGS);
   }
+
+  /** Sightings held by all users' distinct-value windows together. */
+  get sightingsUsed(): number { return this.sightings.used; }
 
   /** A reload may change bounds, known users and thresholds; the numbers stay. */
   reconfigure(opts: MailStatsOptions): void {
     const labelChanged = opts.userLabel('x') !== this.opts.userLabel('x');
+    const capChanged = opts.maxDistinctPerUser !== this.opts.maxDistinctPerUser;
     this.opts = opts;
     this.known.clear();
     for (const u of opts.knownUsers) this.known.add(normaliseUser(u));
+    this.sightings.limit = opts.maxSightings ?? MAX_SIGHTINGS;
     if (labelChanged) {
       // Every label value changes: start the per-user series afresh rather than
       // keep series under the old names.
-      for (const user of this.users.values()) user.tracked = false;
+      for (const user of this.users.values()) user.release();
       this.users.clear();
+      this.spare = undefined;
       this.unknownUser = undefined;
       this.mostRecent = undefined;
+    } else if (capChanged) {
+      for (const user of this.users.values()) {
+        user.clients.resize(opts.maxDistinctPerUser);
+        user.domains.resize(opts.maxDistinctPerUser);
+      }
     }
     this.enforceUserCap();
   }
@@ -207,7 +297,7 @@ export class MailStats {
         if (ev.time > user.lastMessage) user.lastMessage = ev.time;
         user.hours.record(ev.time);
         if (ev.clientAddress) user.clients.record(ev.clientAddress, ev.time);
-        this.remember(ev.messageId, { user: name, record: user, recipients: 0, created: ev.time });
+        this.remember(ev.messageId, { user: user.name, ref: user.ref, recipients: 0, created: ev.time });
         return;
       }
       case 'unauthenticated':
@@ -246,10 +336,11 @@ export class MailStats {
           }
         }
         if (status !== 'sent' && ev.reply) {
-          const list = this.opts.classifyReply(ev.reply);
-          if (list !== undefined) {
-            this.rejections.set(list, (this.rejections.get(list) ?? 0) + 1);
-            if (user) user.rejections.set(list, (user.rejections.get(list) ?? 0) + 1);
+          const cited = this.opts.classifyReply(ev.reply);
+          if (cited !== undefined) {
+            const list = this.listName(cited);
+            countRejection(this.rejections, list);
+            if (user) countRejection(user.rejections, list);
             this.opts.onBlocklistCitation?.(list);
           }
         }
@@ -257,7 +348,7 @@ export class MailStats {
       }
       case 'requeued': {
         const msg = this.messages.get(ev.messageId);
-        if (msg) this.remember(ev.newMessageId, { user: msg.user, record: msg.record, recipients: Infinity, created: ev.time });
+        if (msg) this.remember(ev.newMessageId, { user: msg.user, ref: msg.ref, recipients: Infinity, created: ev.time });
         return;
       }
       case 'message_done':
@@ -296,37 +387,60 @@ export class MailStats {
     }
   }
 
+  private listName(cited: string): string {
+    let list = this.listNames.get(cited);
+    if (list === undefined) {
+      list = keptCopy(cited);
+      this.listNames.set(list, list);
+    }
+    return list;
+  }
+
   private unknown(): UserRecord {
     this.unknownUser ??= new UserRecord(UNKNOWN_USER, UNKNOWN_USER, 1);
     return this.unknownUser;
   }
 
-  /** touch() of the message's user, through the record it remembers while that is still tracked. */
+  /** touch() of the message's user, through its ref while the user is still tracked. */
   private touchMessageUser(msg: MessageState, time: number): UserRecord {
-    const user = msg.record;
-    if (user.tracked) return this.refresh(user, time);
-    msg.record = this.touch(msg.user, time);
-    return msg.record;
+    const user = msg.ref.record;
+    if (user !== undefined) return this.refresh(user, time);
+    const again = this.touch(msg.user, time);
+    msg.ref = again.ref;
+    return again;
   }
 
   /** The user's record, created if needed, moved to the most-recent end. */
   private touch(name: string, time: number): UserRecord {
     const user = this.users.get(name);
     if (user !== undefined) return this.refresh(user, time);
-    const created = new UserRecord(name, this.opts.userLabel(name), this.opts.maxDistinctPerUser);
-    this.users.set(name, created);
-    this.enforceUserCap();
+    // The name is kept as long as the user (and its queued messages): a copy,
+    // not a slice that would keep the whole log line alive.
+    const kept = keptCopy(name);
+    this.enforceUserCap(this.opts.maxUsers - 1); // room first, so the evicted record can be this one
+    const label = this.opts.userLabel(kept);
+    const spare = this.spare;
+    this.spare = undefined;
+    const created = spare !== undefined
+      ? spare.reuse(kept, label, this.opts.maxDistinctPerUser)
+      : new UserRecord(kept, label, this.opts.maxDistinctPerUser, this.sightings);
+    created.reorderedAt = time; // inserted at the most-recent end just now
+    this.users.set(kept, created);
     return this.refresh(created, time);
   }
 
   /** Marks a tracked user active at `time`. */
   private refresh(user: UserRecord, time: number): UserRecord {
-    if (user !== this.mostRecent && time >= user.lastActivity + REFRESH_MS) {
+    // Compared with the last move, not the last activity: every touch moves
+    // lastActivity, so a user active more often than once a minute would
+    // never move up and be the first evicted.
+    if (user !== this.mostRecent && time >= user.reorderedAt + REFRESH_MS) {
       // Re-inserting keeps the Map in least-recently-active order; doing it at
       // most once a minute per user keeps that order right to the minute at a
       // fraction of the cost on interleaved traffic.
       this.users.delete(user.name);
       this.users.set(user.name, user);
+      user.reorderedAt = time;
     }
     this.mostRecent = user;
     user.version++;
@@ -334,23 +448,39 @@ export class MailStats {
     return user;
   }
 
-  private enforceUserCap(): void {
-    while (this.users.size > this.opts.maxUsers) {
-      this.evict(this.oldestUser.take()!);
+  private enforceUserCap(max = this.opts.maxUsers): void {
+    while (this.users.size > max) {
+      const name = this.oldestUser.take()!;
+      const user = this.users.get(name)!;
+      if (user.lastActivity > user.reorderedAt) {
+        // Active since its last move (within the minute refresh() skips, or
+        // while it was the most recent): a second chance at the recent end,
+        // so many new users within a minute cannot push out a busy one.
+        // Each user gets it at most once per activity, so the loop ends.
+        this.users.delete(name);
+        this.users.set(name, user);
+        user.reorderedAt = user.lastActivity;
+        continue;
+      }
+      this.evict(name);
     }
   }
 
   private evict(name: string): void {
     const user = this.users.get(name);
     this.users.delete(name);
-    if (user !== undefined) user.tracked = false;
+    if (user !== undefined) {
+      user.release();
+      this.spare = user;
+    }
     if (user === this.mostRecent) this.mostRecent = undefined;
     this.evicted++;
   }
 
   private remember(id: string, state: MessageState): void {
     this.messages.delete(id);
-    this.messages.set(id, state);
+    // A copy of the queue ID: a slice would keep its log line alive while the message is remembered.
+    this.messages.set(keptCopy(id), state);
     if (this.messages.size > this.opts.maxMessages) {
       this.messages.delete(this.oldestMessage.take()!);
       this.messagesDropped++;

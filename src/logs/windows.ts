@@ -1,6 +1,7 @@
 // Sliding 24-hour figures per user, kept small and bounded. All times are log
 // time (ms since the epoch, from the log line), so a backfill yields the same
 // numbers as live tailing.
+import { flat } from '../metrics/exposition';
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
@@ -25,6 +26,12 @@ export class ActiveHours {
     if (hour > this.slots[i]) this.slots[i] = hour;
   }
 
+  /** Forgets every hour (a user record reused for another user). */
+  reset(): void {
+    this.slots.fill(-Infinity);
+    this.lastHour = -Infinity;
+  }
+
   /** Distinct hours h with refHour - 23 ≤ h ≤ refHour. */
   count(referenceTime: number): number {
     const refHour = Math.floor(referenceTime / HOUR_MS);
@@ -37,6 +44,42 @@ export class ActiveHours {
   }
 }
 
+/**
+ * A copy of `s` that holds no larger string alive. V8 makes a slice of 13 or
+ * more characters a view into its parent (a name cut from a log line would keep
+ * the line); shorter slices, and any string that short, are copies already.
+ * For what is kept long, at insertion only: never per event.
+ */
+export function keptCopy(s: string): string {
+  return s.length < 13 ? s : flat(s);
+}
+
+/** Sightings all users' distinct-value windows may hold together by default (~25 MiB). */
+export const MAX_SIGHTINGS = 200_000;
+
+/**
+ * A budget of sightings shared by many DistinctWindows (every user's client
+ * addresses and recipient domains). Per-window caps alone allow max_users × 2 ×
+ * max_distinct_per_user entries (5,000 × 2 × 256 = 2.56 million); the budget
+ * bounds the sum.
+ *
+ * Semantics: while `used < limit` a window grows up to its own cap. Once the
+ * budget is used up, a window that records a new value drops its own oldest
+ * sighting for it instead of growing, so its size (and count) stays where it
+ * is until sightings expire or users are evicted and hand theirs back. A
+ * window that holds nothing still records its one value: every active user
+ * counts at least that, and the total stays ≤ limit + the number of windows
+ * (2 × max_users) — the only slack. Expired sightings count until a count()
+ * prunes them (each scrape renders every user at least once a minute).
+ */
+export class SightingBudget {
+  used = 0;
+  constructor(public limit: number = MAX_SIGHTINGS) {}
+}
+
+/** For a window on its own (tests, or callers without a shared budget). */
+const UNLIMITED = new SightingBudget(Infinity);
+
 /** One remembered value, linked in least-recently-seen order. */
 interface Sighting {
   value: string;
@@ -48,8 +91,9 @@ interface Sighting {
 /**
  * Distinct values (client addresses, recipient domains) seen in the last 24 h,
  * capped: a spam run to 100,000 domains must not grow memory without limit.
- * When full, the entry seen longest ago is dropped, so the count saturates at
- * the cap (the alert thresholds are far below it).
+ * When full (its own cap, or the shared budget used up), the entry seen
+ * longest ago is dropped, so the count saturates at the cap (the alert
+ * thresholds are below it: the config checks).
  *
  * The least-recently-seen order is a linked list, not the Map's insertion
  * order: finding a Map's first live entry walks over every entry deleted
@@ -61,7 +105,11 @@ export class DistinctWindow {
   private oldest: Sighting | undefined;
   private newest: Sighting | undefined;
 
-  constructor(private readonly cap: number, private readonly windowMs: number = DAY_MS) {}
+  constructor(
+    private cap: number,
+    private readonly windowMs: number = DAY_MS,
+    private readonly budget: SightingBudget = UNLIMITED,
+  ) {}
 
   record(value: string, time: number): void {
     const seen = this.byValue.get(value);
@@ -76,29 +124,29 @@ export class DistinctWindow {
       }
       return;
     }
+    // A kept value is copied: one sliced from a log line would keep the whole line alive.
+    const kept = keptCopy(value);
     let entry: Sighting;
     const oldest = this.oldest;
-    if (this.byValue.size >= this.cap && oldest !== undefined) {
+    if (oldest !== undefined && (this.byValue.size >= this.cap || this.budget.used >= this.budget.limit)) {
       // Full: the oldest sighting's record is reused for the new value.
       this.unlink(oldest);
       this.byValue.delete(oldest.value);
       entry = oldest;
-      entry.value = value;
+      entry.value = kept;
       entry.time = time;
     } else {
-      entry = { value, time, older: undefined, newer: undefined };
+      entry = { value: kept, time, older: undefined, newer: undefined };
+      this.budget.used++;
     }
-    this.byValue.set(value, entry);
+    this.byValue.set(kept, entry);
     this.append(entry);
   }
 
   /** Values seen within the window ending at referenceTime; prunes older ones. */
   count(referenceTime: number): number {
     const cutoff = referenceTime - this.windowMs;
-    for (let e = this.oldest; e !== undefined && e.time <= cutoff; e = this.oldest) {
-      this.unlink(e);
-      this.byValue.delete(e.value);
-    }
+    for (let e = this.oldest; e !== undefined && e.time <= cutoff; e = this.oldest) this.drop(e);
     // Out-of-order log lines can leave an old entry behind a newer one; the
     // exact count therefore checks every remaining timestamp.
     let n = 0;
@@ -107,6 +155,26 @@ export class DistinctWindow {
   }
 
   get size(): number { return this.byValue.size; }
+
+  /** A new cap (a reload): the oldest entries beyond it are dropped. */
+  resize(cap: number): void {
+    this.cap = cap;
+    while (this.byValue.size > cap && this.oldest !== undefined) this.drop(this.oldest);
+  }
+
+  /** Forgets every value and hands the sightings back to the budget (an evicted user). */
+  clear(): void {
+    // One by one rather than Map.clear(), which allocates a fresh table: at
+    // the user cap this runs once per new user, and those tables (kept as
+    // long as the user) were much of the old-space garbage.
+    for (let e = this.oldest; e !== undefined; e = this.oldest) this.drop(e);
+  }
+
+  private drop(e: Sighting): void {
+    this.unlink(e);
+    this.byValue.delete(e.value);
+    this.budget.used--;
+  }
 
   private unlink(e: Sighting): void {
     if (e.older !== undefined) e.older.newer = e.newer; else this.oldest = e.newer;

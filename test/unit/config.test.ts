@@ -29,6 +29,7 @@ test('an empty config gives the documented defaults', () => {
   expect(c.mail.sources).toBeUndefined();
   expect(c.mail.max_users).toBe(5000);
   expect(c.mail.user_idle_ttl).toBe(7 * 86_400_000);
+  expect(c.mail.max_distinct_per_user).toBe(256);
   expect(c.mail.thresholds.messages_per_hour).toBe(100);
   expect(c.egress.mail_servers).toEqual([]);
 });
@@ -60,6 +61,9 @@ test.each([
   ['egress:\n  mail_servers: ["10.0.0.0/33"]\n', 'egress.mail_servers[0]: expected an IP address or CIDR such as 192.0.2.10 or 10.0.0.0/8'],
   ['web:\n  listen_address: nope\n', 'web.listen_address: expected HOST:PORT, :PORT or [IPv6]:PORT'],
   ['dnsbl: [1, 2]\n', 'dnsbl: expected object, got array'],
+  ['mail:\n  max_distinct_per_user: 0\n', 'mail.max_distinct_per_user: Too small: expected number to be >=1'],
+  ['mail:\n  max_distinct_per_user: 10\n', 'mail.thresholds.client_addresses: must be below mail.max_distinct_per_user (10): the distinct count stops there'],
+  ['mail:\n  max_distinct_per_user: 20\n  thresholds:\n    overrides:\n      bulk@example.com: {client_addresses: 20}\n', 'mail.thresholds.overrides.bulk@example.com.client_addresses: must be below mail.max_distinct_per_user (20): the distinct count stops there'],
 ])('%j → %s', (yaml, message) => {
   expect(problems(() => parseConfigText(yaml))).toContain(message);
 });

@@ -1,6 +1,8 @@
 // The correlator and per-user statistics, driven by events (the MTA-neutral
 // model every parser emits). Whole-file tests from real log lines through the
 // parsers are in mail-pipeline.test.ts.
+import * as v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { MailEvent } from '../../../src/logs/events';
 import { MailStats, type MailStatsOptions, UNKNOWN_USER, normaliseUser, recipientDomain } from '../../../src/logs/stats';
 
@@ -256,4 +258,103 @@ test.each([
   ['x'.repeat(300), 'x'.repeat(256)],
 ])('normaliseUser(%j) = %j', (input, expected) => {
   expect(normaliseUser(input)).toBe(expected);
+});
+
+describe('least-recently-active order under max_users', () => {
+  test('a user sending every 20 s among one-off users (three a minute, cap 3) is never evicted: all its messages count', () => {
+    const s = makeStats({ maxUsers: 3 });
+    const busy: number[] = [];
+    for (let i = 0; i <= 60; i++) {
+      const t = T0 + i * 20_000;
+      s.apply({ type: 'submission', time: t, messageId: `b${i}`, user: 'busy' });
+      s.apply({ type: 'delivery', time: t + 1000, messageId: `b${i}`, status: 'sent', recipient: 'r@x.example' });
+      busy.push(s.users.has('busy') ? 1 : 0);
+      if (i < 60) s.apply({ type: 'submission', time: t + 10_000, messageId: `o${i}`, user: `oneoff${i}` });
+    }
+    expect(busy.every((b) => b === 1)).toBe(true);
+    const u = s.users.get('busy')!;
+    expect([u.messages, u.sent]).toEqual([61, 61]);
+    // 61 users created (busy + 60 one-offs), 3 left: every eviction was a one-off.
+    expect(s.evicted).toBe(58);
+    expect([...s.users.keys()].sort()).toEqual(['busy', 'oneoff58', 'oneoff59']);
+  });
+
+  test('a user active since its last move gets a second chance before the cap evicts it', () => {
+    const s = makeStats({ maxUsers: 2 });
+    s.apply({ type: 'submission', time: T0, messageId: 'a', user: 'old' });
+    s.apply({ type: 'submission', time: T0 + 1000, messageId: 'b', user: 'mid' });
+    // Within the minute: no re-order of "old", but it is the most recently active now.
+    s.apply({ type: 'delivery', time: T0 + 2000, messageId: 'a', status: 'sent', recipient: 'r@x.example' });
+    s.apply({ type: 'submission', time: T0 + 3000, messageId: 'c', user: 'new' });
+    expect([...s.users.keys()]).toEqual(['old', 'new']);
+    expect(s.evicted).toBe(1);
+  });
+});
+
+describe('bounded memory under a stream of new users', () => {
+  test('evicted users are not kept by their open messages: records are reused and their sightings handed back', () => {
+    const s = makeStats({ maxUsers: 3, maxMessages: 10_000 });
+    const records = new Set<object>();
+    for (let i = 0; i < 200; i++) {
+      const t = T0 + i * MIN;
+      // Never "removed": every message stays open, pointing at its (soon evicted) user.
+      s.apply({ type: 'submission', time: t, messageId: `q${i}`, user: `user${i}@example.com`, clientAddress: `192.0.2.${i % 250}` });
+      s.apply({ type: 'delivery', time: t, messageId: `q${i}`, status: 'bounced', recipient: `r@d${i}.example`, reply: '554 blocked using zen.spamhaus.org' });
+      records.add(s.users.get(`user${i}@example.com`)!);
+    }
+    expect(s.openMessages).toBe(200);
+    expect(s.evicted).toBe(197);
+    // No more records ever exist than max_users, however many users pass through.
+    expect(records.size).toBe(3);
+    // Only the tracked users' windows hold sightings: 3 users × (1 client + 1 domain).
+    expect(s.sightingsUsed).toBe(6);
+    // A reused record starts from nothing.
+    const last = s.users.get('user199@example.com')!;
+    expect([last.messages, last.bounced, [...last.rejections], last.clients.size, last.domains.size]).toEqual([1, 1, [['zen.spamhaus.org', 1]], 1, 1]);
+    // A late delivery of an evicted user's message brings that user back under its name.
+    s.apply({ type: 'delivery', time: T0 + 300 * MIN, messageId: 'q5', status: 'sent', recipient: 'r@late.example' });
+    const back = s.users.get('user5@example.com')!;
+    expect([back.messages, back.sent, back.bounced, back.domains.size]).toEqual([0, 1, 0, 1]);
+    expect(s.evicted).toBe(198);
+  });
+
+  test('the distinct-value windows of all users share one budget of sightings', () => {
+    const s = makeStats({ maxUsers: 10, maxDistinctPerUser: 50, maxSightings: 30 });
+    for (let u = 0; u < 3; u++) {
+      for (let i = 0; i < 20; i++) {
+        s.apply({ type: 'submission', time: T0 + i * MIN, messageId: `m${u}-${i}`, user: `u${u}`, clientAddress: `198.51.100.${u * 20 + i}` });
+      }
+    }
+    // u0 took 20, u1 the remaining 10; then each new value replaced the window's own oldest.
+    expect(['u0', 'u1', 'u2'].map((u) => s.users.get(u)!.clients.size)).toEqual([20, 10, 1]);
+    // An empty window still records one value: the total exceeds the budget by at most one per window.
+    expect(s.sightingsUsed).toBe(31);
+    expect(s.users.get('u1')!.clients.count(s.clock)).toBe(10);
+  });
+});
+
+test('kept names, queue IDs, client addresses and domains are copies, not slices keeping their log lines alive', () => {
+  // V8 makes a slice of 13+ characters a view into its parent string. 400 lines
+  // of 128 KiB (50 MiB) are cut into what the stats keep, then dropped: if the
+  // kept strings were views, the heap after a full GC would still hold them all.
+  v8.setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const s = makeStats({ maxUsers: 1000, maxMessages: 1000 });
+  const field = (line: string, key: string) => line.slice(line.indexOf(key) + key.length, line.indexOf(' ', line.indexOf(key)));
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  (() => {
+    for (let i = 0; i < 400; i++) {
+      const line = `${'x'.repeat(128 * 1024)} user=someone${i}@example.com queue=LONGQUEUEID${i}XYZ client=2001:db8:ffff::1:${i.toString(16)} to=<r@domain${i}.example.org> `;
+      const id = field(line, 'queue=');
+      s.apply({ type: 'submission', time: T0 + i * MIN, messageId: id, user: field(line, 'user='), clientAddress: field(line, 'client=') });
+      s.apply({ type: 'delivery', time: T0 + i * MIN, messageId: id, status: 'sent', recipient: field(line, 'to=') });
+    }
+  })();
+  gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  expect(s.openMessages).toBe(400);
+  expect([s.users.size, s.users.get('someone7@example.com')!.clients.size, s.users.get('someone7@example.com')!.domains.size]).toEqual([400, 1, 1]);
+  // What is kept is a few hundred bytes per message; the lines were 50 MiB.
+  expect(grown).toBeLessThan(8 * 1048576);
 });

@@ -3,7 +3,7 @@
 // model below is the plain Map-ordered version it replaced, and the two must
 // agree on every sequence.
 import fc from 'fast-check';
-import { ActiveHours, DAY_MS, DistinctWindow, HOUR_MS, REFRESH_MS } from '../../../src/logs/windows';
+import { ActiveHours, DAY_MS, DistinctWindow, HOUR_MS, REFRESH_MS, SightingBudget } from '../../../src/logs/windows';
 
 const T0 = Date.UTC(2026, 4, 12, 0, 0, 0);
 const MIN = 60_000;
@@ -92,6 +92,65 @@ describe('DistinctWindow', () => {
       }
       expect(w.count(t)).toBe(model.count(t));
     }), { numRuns: 300 });
+  });
+});
+
+describe('SightingBudget shared by windows', () => {
+  test('once used up, a window drops its own oldest for a new value; an empty one still records one', () => {
+    const budget = new SightingBudget(5);
+    const a = new DistinctWindow(4, DAY_MS, budget);
+    const b = new DistinctWindow(4, DAY_MS, budget);
+    const c = new DistinctWindow(4, DAY_MS, budget);
+    ['a1', 'a2', 'a3', 'a4'].forEach((v, i) => a.record(v, T0 + i * MIN));
+    b.record('b1', T0 + 5 * MIN);
+    expect(budget.used).toBe(5);
+    b.record('b2', T0 + 6 * MIN); // budget used up: b drops b1
+    a.record('a5', T0 + 7 * MIN); // a drops a1 (it is also at its own cap)
+    c.record('c1', T0 + 8 * MIN); // c holds nothing: records anyway (the slack)
+    c.record('c2', T0 + 9 * MIN); // ... but only one
+    expect([a.size, b.size, c.size, budget.used]).toEqual([4, 1, 1, 6]);
+    expect(a.count(T0 + 9 * MIN)).toBe(4);
+    expect(b.count(T0 + 9 * MIN)).toBe(1);
+    // Expiry and clear() hand sightings back; then windows grow again.
+    expect(a.count(T0 + 3 * MIN + DAY_MS)).toBe(1); // a2 (1 min), a3 (2 min) and a4 (3 min) expired
+    expect(budget.used).toBe(3);
+    c.clear();
+    expect([c.size, c.count(T0 + 9 * MIN), budget.used]).toEqual([0, 0, 2]);
+    b.record('b3', T0 + 10 * MIN);
+    b.record('b4', T0 + 11 * MIN);
+    b.record('b5', T0 + 12 * MIN);
+    b.record('b6', T0 + 13 * MIN); // used up again: drops b2
+    expect([b.size, budget.used]).toEqual([4, 5]);
+  });
+
+  test('resize drops the oldest entries beyond the new cap and returns them', () => {
+    const budget = new SightingBudget(100);
+    const w = new DistinctWindow(10, DAY_MS, budget);
+    for (let i = 0; i < 8; i++) w.record(`v${i}`, T0 + i * MIN);
+    w.resize(3);
+    expect([w.size, budget.used]).toEqual([3, 3]);
+    w.record('v0', T0 + 20 * MIN); // v0 was dropped: new again, drops v5
+    expect(w.count(T0 + 7 * MIN + DAY_MS - 1)).toBe(2); // v7 and v0; v6 (6 min) left the window
+  });
+
+  test('any sequence over many windows: the budget counts exactly what they hold, at most limit + one per window', () => {
+    const op = fc.record({ window: fc.integer({ min: 0, max: 4 }), kind: fc.constantFrom('record', 'record', 'record', 'count', 'clear'), value: fc.integer({ min: 0, max: 30 }), dt: fc.integer({ min: 0, max: 6 * HOUR_MS }) });
+    fc.assert(fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 20 }), fc.array(op, { maxLength: 300 }), (cap, limit, ops) => {
+      const budget = new SightingBudget(limit);
+      const windows = Array.from({ length: 5 }, () => new DistinctWindow(cap, DAY_MS, budget));
+      let t = T0;
+      for (const o of ops) {
+        t += o.dt;
+        const w = windows[o.window];
+        if (o.kind === 'record') w.record(`v${o.value}`, t);
+        else if (o.kind === 'count') w.count(t);
+        else w.clear();
+        const held = windows.reduce((a, x) => a + x.size, 0);
+        expect(budget.used).toBe(held);
+        expect(held).toBeLessThanOrEqual(Math.max(limit, 0) + windows.length);
+        for (const x of windows) expect(x.size).toBeLessThanOrEqual(cap);
+      }
+    }), { numRuns: 200 });
   });
 });
 
