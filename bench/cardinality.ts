@@ -14,6 +14,7 @@ import { silentLogger } from '../src/log';
 import { MailCollector } from '../src/logs/collector';
 import { UNKNOWN_USER } from '../src/logs/stats';
 import { DEFAULT_USER_LABEL } from '../src/logs/thresholds';
+import { MAX_SIGHTINGS } from '../src/logs/windows';
 import { ExporterMetrics } from '../src/metrics/exporter';
 import { createRegistry } from '../src/metrics/registry';
 import { ATTACKER_MARKERS, writeAttackLogs, type AttackTotals } from './attack-log';
@@ -71,6 +72,8 @@ interface Measured {
   maxTrackedMessages: number;
   relayDenied: number;
   seriesPerUser: number;
+  /** Sightings held by all users' distinct-value windows before the scrape (≤ MAX_SIGHTINGS + one per window). */
+  sightings: number;
   foreignLabelValues: string[];
   markersFound: string[];
   peakRssMiB: number;
@@ -103,6 +106,8 @@ async function measure(dir: string): Promise<Measured> {
     await sleep(10);
   }
   const seconds = (performance.now() - t0) / 1000;
+  // Before the scrape: rendering prunes what left the 24-hour windows (here, all: the log is 3 days old).
+  const sightings = collector.engine!.sightingsUsed;
   const r0 = performance.now();
   const text = collector.renderMetrics();
   const renderMs = performance.now() - r0;
@@ -125,6 +130,7 @@ async function measure(dir: string): Promise<Measured> {
     maxTrackedMessages: config.mail.max_tracked_messages,
     relayDenied: stats.relayDenied,
     seriesPerUser: perUser,
+    sightings,
     foreignLabelValues: check.foreignLabelValues,
     markersFound: check.markersFound,
     peakRssMiB: Math.round((peakRssMiB() ?? 0) * 10) / 10,
@@ -166,7 +172,7 @@ export async function benchCardinality(opts: CardinalityOptions = {}): Promise<v
     console.log(`\n[cardinality] attack through the real mail collector (Postfix + Dovecot + Exim sources → parsers → MailStats, default caps: mail.max_users ${n(defaults.max_users)}, mail.max_tracked_messages ${n(defaults.max_tracked_messages)})`);
     console.log(`  input: ${n(totals.failedLogins)} failed logins with distinct names (Postfix SASL, Dovecot login + auth-worker, Exim authenticator), ${n(totals.authenticatedMessages + totals.unauthenticatedMessages)} messages with distinct senders, client addresses, recipient domains, bounce texts (${n(totals.authenticatedMessages)} authenticated from ${n(totals.accountNames.size)} accounts, ${n(totals.unauthenticatedMessages)} unauthenticated with distinct PTR names and HELOs); generated in ${((performance.now() - t) / 1000).toFixed(1)} s, ${mib.toFixed(0)} MiB`);
     console.log(`  ${n(m.lines)} lines (expected ${n(lines)}) in ${m.seconds.toFixed(2)} s = ${n(Math.round(m.lines / m.seconds))} lines/s; render ${m.renderMs.toFixed(0)} ms, ${(m.bytes / 1048576).toFixed(1)} MiB`);
-    console.log(`  series rendered by the mail collector: ${n(m.series)} (${n(m.users)} users tracked × ${m.seriesPerUser} + ${n(m.series - m.users * m.seriesPerUser)} others); users evicted ${n(m.evicted)}`);
+    console.log(`  series rendered by the mail collector: ${n(m.series)} (${n(m.users)} users tracked × ${m.seriesPerUser} + ${n(m.series - m.users * m.seriesPerUser)} others); users evicted ${n(m.evicted)}; distinct-value sightings held before the first scrape ${n(m.sightings)} (budget ${n(MAX_SIGHTINGS)})`);
     console.log(`  _unknown auth failures: ${n(m.unknownAuthFailures)} of ${n(m.authFailures)} counted (${n(totals.failedLogins)} written); relay attempts ${n(m.relayDenied)} of ${n(totals.relayAttempts)}; queue tracked ${n(m.queueTracked)}, dropped at the cap ${n(m.queueDropped)}: ${countsOk ? 'numbers match the generator' : 'numbers do NOT match the generator'}`);
     console.log(`  attacker strings in label values: ${m.foreignLabelValues.length === 0 ? 'none' : m.foreignLabelValues.join(', ')}; anywhere in the text: ${m.markersFound.length === 0 ? 'none' : m.markersFound.join(', ')}`);
     console.log(`  peak RSS ${m.peakRssMiB} MiB; after a full GC at the end: heap ${m.heapAfterGcMiB ?? '?'} MiB, RSS ${m.rssAfterGcMiB ?? '?'} MiB`);

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const zones = new Set(CATALOGUE.map((l) => l.zone));
   const stats = new MailStats({
     maxUsers: 5000, userIdleTtlMs: 7 * 86_400_000, maxMessages: 200_000, messageTtlMs: 6 * 86_400_000,
-    maxDistinctPerUser: 1000, knownUsers: [], userLabel: (u) => u,
+    maxDistinctPerUser: 256, knownUsers: [], userLabel: (u) => u,
     classifyReply: (r) => classifyBlocklistCitation(r, zones),
   });
   const metrics = LogSourceMetrics.for(createRegistry());

@@ -10,7 +10,7 @@ import { createWebApp, listen } from '../src/web/server';
 export async function benchRender(users = 10_000): Promise<void> {
   const stats = new MailStats({
     maxUsers: users, userIdleTtlMs: 7 * 86_400_000, maxMessages: 200_000, messageTtlMs: 6 * 86_400_000,
-    maxDistinctPerUser: 1000, knownUsers: [], userLabel: (u) => u,
+    maxDistinctPerUser: 256, knownUsers: [], userLabel: (u) => u,
     classifyReply: (r) => (r.includes('zen.spamhaus.org') ? 'zen.spamhaus.org' : undefined),
   });
   const t0 = Date.UTC(2026, 2, 1);
