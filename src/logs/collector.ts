@@ -248,8 +248,12 @@ export class MailCollector implements Collector {
   }
 
   renderMetrics(): string {
-    if (!this.stats || !this.thresholds || !this.labeller) return '';
-    return this.stats.render() + renderThresholds(this.thresholds, this.labeller);
+    return Buffer.concat(this.renderMetricsChunks()).toString('utf8');
+  }
+
+  renderMetricsChunks(): Buffer[] {
+    if (!this.stats || !this.thresholds || !this.labeller) return [];
+    return [...this.stats.renderChunks(), Buffer.from(renderThresholds(this.thresholds, this.labeller), 'utf8')];
   }
 
   async stop(): Promise<void> {

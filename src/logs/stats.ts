@@ -22,7 +22,8 @@
 import type { DeliveryStatus, MailEvent } from './events';
 import { OldestKey } from './oldest-key';
 import { ActiveHours, DistinctWindow, MAX_SIGHTINGS, REFRESH_MS, SightingBudget, keptCopy } from './windows';
-import { escapeLabelValue, familyHeader, flat, formatValue } from '../metrics/exposition';
+import { escapeLabelValue, familyHeader, formatValue } from '../metrics/exposition';
+import { UserBlocks } from './user-blocks';
 
 export const UNKNOWN_USER = '_unknown';
 /** Longest login name kept; longer ones are cut (a label value is no place for a novel). */
@@ -97,6 +98,12 @@ export class UserRecord {
   readonly domains: DistinctWindow;
   /** False once evicted: a message that still points here re-creates the user. */
   tracked = true;
+  /** Bumped on release: the render blocks' entry for the user this record stood for becomes a hole. */
+  generation = 0;
+  /** The windowed figures in `rendered`: when only the minute moved and these stand, the text stands. */
+  shownHours = -1;
+  shownClients = -1;
+  shownDomains = -1;
   /** What open messages hold; a new one for each user this record stands for. */
   ref: UserRef;
 
@@ -130,6 +137,7 @@ export class UserRecord {
   /** Evicted: hands the windows' sightings back to the budget and drops what only a scrape needs. */
   release(): void {
     this.tracked = false;
+    this.generation++;
     this.ref.record = undefined;
     this.clients.clear();
     this.domains.clear();
@@ -206,9 +214,13 @@ const USER_FAMILIES: readonly [string, 'counter' | 'gauge', string][] = [
   ['mailrep_user_recipient_domains', 'gauge', 'Distinct recipient domains of the user\'s deliveries in the last 24 hours.'],
   ['mailrep_user_last_message_timestamp_seconds', 'gauge', 'Log time of the user\'s last accepted message.'],
 ];
+const FAMILY_HEADERS: readonly Buffer[] = USER_FAMILIES.map(([name, type, help]) => Buffer.from(familyHeader(name, type, help), 'utf8'));
 
 function renderUser(u: UserRecord, ref: number, minute: number): void {
   const l = u.labelPair;
+  u.shownHours = u.hours.count(ref);
+  u.shownClients = u.clients.count(ref);
+  u.shownDomains = u.domains.count(ref);
   let rejections = '';
   for (const [list, n] of u.rejections) rejections += `mailrep_user_blocklist_rejections_total{${l},list="${escapeLabelValue(list)}"} ${n}\n`;
   u.rendered = ([
@@ -217,11 +229,11 @@ function renderUser(u: UserRecord, ref: number, minute: number): void {
     `mailrep_user_deliveries_total{${l},status="sent"} ${u.sent}\nmailrep_user_deliveries_total{${l},status="deferred"} ${u.deferred}\nmailrep_user_deliveries_total{${l},status="bounced"} ${u.bounced}\n`,
     rejections,
     `mailrep_user_auth_failures_total{${l}} ${u.authFailures}\n`,
-    `mailrep_user_active_hours{${l}} ${u.hours.count(ref)}\n`,
-    `mailrep_user_client_addresses{${l}} ${u.clients.count(ref)}\n`,
-    `mailrep_user_recipient_domains{${l}} ${u.domains.count(ref)}\n`,
+    `mailrep_user_active_hours{${l}} ${u.shownHours}\n`,
+    `mailrep_user_client_addresses{${l}} ${u.shownClients}\n`,
+    `mailrep_user_recipient_domains{${l}} ${u.shownDomains}\n`,
     u.lastMessage > 0 ? `mailrep_user_last_message_timestamp_seconds{${l}} ${formatValue(u.lastMessage / 1000)}\n` : '',
-  ]).map(flat); // flattened once here, so the scrape-time join only copies bytes
+  ]);
   u.renderedVersion = u.version;
   u.renderedMinute = minute;
 }
@@ -242,6 +254,8 @@ export class MailStats {
   private spare?: UserRecord;
   private unknownUser?: UserRecord;
   private mostRecent?: UserRecord;
+  /** The per-user text, cached as Buffers per block of users (see user-blocks.ts). */
+  private readonly blocks = new UserBlocks<UserRecord>(USER_FAMILIES.length);
 
   clock = 0;
   readonly deliveries: Record<DeliveryStatus, number> = { sent: 0, deferred: 0, bounced: 0 };
@@ -272,6 +286,7 @@ export class MailStats {
       // keep series under the old names.
       for (const user of this.users.values()) user.release();
       this.users.clear();
+      this.blocks.clear();
       this.spare = undefined;
       this.unknownUser = undefined;
       this.mostRecent = undefined;
@@ -426,6 +441,7 @@ export class MailStats {
       : new UserRecord(kept, label, this.opts.maxDistinctPerUser, this.sightings);
     created.reorderedAt = time; // inserted at the most-recent end just now
     this.users.set(kept, created);
+    this.blocks.add(created);
     return this.refresh(created, time);
   }
 
@@ -489,24 +505,39 @@ export class MailStats {
 
   /** The mailrep_user_* and mailrep_mail_* families in text exposition format. */
   render(): string {
+    return Buffer.concat(this.renderChunks()).toString('utf8');
+  }
+
+  /** The same text as UTF-8 pieces, for the /metrics handler to write as they are. */
+  renderChunks(): Buffer[] {
     const ref = this.clock;
     // A user's lines are rebuilt only when the user changed or the window
-    // reference moved to another minute; otherwise the strings of the last
-    // scrape are reused. At 10,000 users most of a scrape's cost was building
-    // ~110,000 fresh strings (and collecting them again).
+    // reference moved to another minute; a block's Buffers only when one of
+    // its users was rebuilt or left. At 10,000 users most of a scrape's cost
+    // was building ~110,000 fresh strings and then joining and encoding them.
     const minute = Math.floor(ref / 60_000);
-    const users = [...this.users.values()];
-    for (const u of users) if (u.renderedVersion !== u.version || u.renderedMinute !== minute) renderUser(u, ref, minute);
-    // Pieces joined once: `+=` over 110,000 pieces builds a deep rope that
-    // costs far more to flatten (when the response is encoded) than join().
-    const parts: string[] = [];
-    USER_FAMILIES.forEach(([name, type, help], f) => {
-      parts.push(familyHeader(name, type, help));
-      for (const u of users) parts.push(u.rendered[f]);
-      if (name === 'mailrep_user_auth_failures_total' && this.unknownUser) parts.push(`mailrep_user_auth_failures_total{${this.unknownUser.labelPair}} ${this.unknownUser.authFailures}\n`);
+    const perFamily = this.blocks.render((u) => {
+      if (u.renderedVersion === u.version) {
+        if (u.renderedMinute === minute) return false;
+        // Only the window reference moved: for most users nothing left the
+        // 24 h windows, and their text (and block) stands.
+        u.renderedMinute = minute;
+        if (u.hours.count(ref) === u.shownHours && u.clients.count(ref) === u.shownClients && u.domains.count(ref) === u.shownDomains) return false;
+      }
+      renderUser(u, ref, minute);
+      return true;
     });
-    let out = parts.join('');
+    const chunks: Buffer[] = [];
+    USER_FAMILIES.forEach(([name], f) => {
+      chunks.push(FAMILY_HEADERS[f], ...perFamily[f]);
+      if (name === 'mailrep_user_auth_failures_total' && this.unknownUser) chunks.push(Buffer.from(`mailrep_user_auth_failures_total{${this.unknownUser.labelPair}} ${this.unknownUser.authFailures}\n`, 'utf8'));
+    });
+    chunks.push(Buffer.from(this.renderTotals(), 'utf8'));
+    return chunks;
+  }
 
+  private renderTotals(): string {
+    let out = '';
     out += familyHeader('mailrep_mail_deliveries_total', 'counter', 'Delivery results logged for all mail, by status.');
     for (const s of STATUSES) out += `mailrep_mail_deliveries_total{status="${s}"} ${this.deliveries[s]}\n`;
     out += familyHeader('mailrep_mail_blocklist_rejections_total', 'counter', 'Bounced or deferred deliveries whose remote reply cites a blacklist, by list (zone, provider or "other").');
