@@ -1,5 +1,9 @@
 // Small pieces shared by the fault and load sections of the benchmark.
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 /** xorshift32: fast and seeded, so a run can be repeated exactly. Returns [0, 1). */
 export function rng(seed: number): () => number {
@@ -72,4 +76,40 @@ export function syslogTime(ms: number): string {
   const d = new Date(ms);
   const day = d.getUTCDate();
   return `${MONTHS[d.getUTCMonth()]} ${day < 10 ? ` ${day}` : day} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+}
+
+/** A free loopback port (bound and released). */
+export function freePort(kind: 'tcp' | 'udp'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    if (kind === 'udp') {
+      const s = createSocket('udp4');
+      s.once('error', reject);
+      s.bind(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+    } else {
+      const s = createServer();
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => resolve(typeof a === 'object' && a ? a.port : 0)); });
+    }
+  });
+}
+
+/**
+ * rbldnsd on loopback serving `listCount` lists bench0.test … : each lists the
+ * canary and every 20th target (5 % listed, a realistic worst case).
+ */
+export async function startBenchRbldnsd(dir: string, targets: string[], listCount: number): Promise<{ port: number; proc: ChildProcess } | undefined> {
+  const rbldnsd = spawnSync('sh', ['-c', 'command -v rbldnsd'], { encoding: 'utf8' }).stdout.trim();
+  if (!rbldnsd) return undefined;
+  const zones: string[] = [];
+  for (let l = 0; l < listCount; l++) {
+    const listed = targets.filter((_, i) => (i + l) % 20 === 0);
+    writeFileSync(join(dir, `list${l}.zone`), `$TTL 60\n:127.0.0.2:Listed on bench list ${l}: $\n127.0.0.2\n${listed.join('\n')}\n`);
+    chmodSync(join(dir, `list${l}.zone`), 0o644);
+    zones.push(`bench${l}.test:ip4set:list${l}.zone`);
+  }
+  const port = await freePort('udp');
+  const asRoot = process.getuid?.() === 0 ? ['-u', spawnSync('id', ['-u', 'rbldns']).status === 0 ? 'rbldns' : '65534:65534'] : [];
+  const proc = spawn(rbldnsd, ['-n', ...asRoot, '-b', `127.0.0.1/${port}`, '-w', dir, ...zones], { stdio: 'ignore' });
+  await sleep(500);
+  return { port, proc };
 }

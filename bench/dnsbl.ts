@@ -1,26 +1,14 @@
 // A DNSBL round of 1,000 targets × 30 lists against a local rbldnsd, run by the
 // real exporter process (dist/src/main.js), scraped every 20 ms while the round
 // runs. Prints queries/s, round time, peak RSS and scrape latency.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSocket } from 'node:dgram';
+import { freePort, startBenchRbldnsd } from './bench-helpers';
 
 const ROOT = join(__dirname, '..', '..');
 
-function freePort(kind: 'tcp' | 'udp'): Promise<number> {
-  return new Promise((resolve) => {
-    if (kind === 'udp') {
-      const s = createSocket('udp4');
-      s.bind(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-    } else {
-      const s = createServer();
-      s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => resolve(typeof a === 'object' && a ? a.port : 0)); });
-    }
-  });
-}
 
 function metric(text: string, name: string): number | undefined {
   const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
@@ -28,23 +16,12 @@ function metric(text: string, name: string): number | undefined {
 }
 
 export async function benchDnsbl(targetCount = 1000, listCount = 30): Promise<void> {
-  const rbldnsd = spawnSync('sh', ['-c', 'command -v rbldnsd'], { encoding: 'utf8' }).stdout.trim();
-  if (!rbldnsd) { console.log('\n[dnsbl] rbldnsd not installed: skipped'); return; }
   const dir = mkdtempSync(join(tmpdir(), 'mailrep-bench-dnsbl-'));
   chmodSync(dir, 0o755);
   const targets = Array.from({ length: targetCount }, (_, i) => `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}`);
-  const zones: string[] = [];
-  for (let l = 0; l < listCount; l++) {
-    // Each list lists the canary and every 20th target (5 % listed, a realistic worst case).
-    const listed = targets.filter((_, i) => (i + l) % 20 === 0);
-    writeFileSync(join(dir, `list${l}.zone`), `$TTL 60\n:127.0.0.2:Listed on bench list ${l}: $\n127.0.0.2\n${listed.join('\n')}\n`);
-    chmodSync(join(dir, `list${l}.zone`), 0o644);
-    zones.push(`bench${l}.test:ip4set:list${l}.zone`);
-  }
-  const dnsPort = await freePort('udp');
-  const asRoot = process.getuid?.() === 0 ? ['-u', 'rbldns'] : [];
-  const dns = spawn(rbldnsd, ['-n', ...asRoot, '-b', `127.0.0.1/${dnsPort}`, '-w', dir, ...zones], { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 500));
+  const rbl = await startBenchRbldnsd(dir, targets, listCount);
+  if (!rbl) { console.log('\n[dnsbl] rbldnsd not installed: skipped'); return; }
+  const { port: dnsPort, proc: dns } = rbl;
 
   const config = {
     dnsbl: {

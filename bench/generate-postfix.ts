@@ -5,6 +5,7 @@
 // test/fixtures/logs/postfix.log. Deterministic (seeded), and it returns the
 // exact totals it wrote so the benchmark can check the pipeline's numbers.
 import { createWriteStream } from 'node:fs';
+import { rng } from './bench-helpers';
 
 export interface GeneratedTotals {
   lines: number;
@@ -18,16 +19,6 @@ export interface GeneratedTotals {
   inbound: number;
 }
 
-/** xorshift32: fast, seeded, good enough for traffic shapes. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x / 4294967296;
-  };
-}
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number) => (n < 10 ? `0${n}` : String(n));

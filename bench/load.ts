@@ -11,9 +11,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatePostfixLog } from './generate-postfix';
-import { cpuSeconds, n, peakRssMiB, quantile, sleep } from './bench-helpers';
-import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
+import { cpuSeconds, freePort, n, peakRssMiB, quantile, sleep, startBenchRbldnsd } from './bench-helpers';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -26,19 +24,6 @@ export interface LoadOptions {
   lists?: number;
 }
 
-function freePort(kind: 'tcp' | 'udp'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    if (kind === 'udp') {
-      const s = createSocket('udp4');
-      s.once('error', reject);
-      s.bind(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-    } else {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => resolve(typeof a === 'object' && a ? a.port : 0)); });
-    }
-  });
-}
 
 /** GET the URL on the agent's connection; resolves with the status and the body size once it has all arrived. */
 function get(url: URL, agent: Agent, timeoutMs: number): Promise<{ status: number; bytes: number; body?: string }> {
@@ -68,23 +53,6 @@ async function fetchText(url: string): Promise<string> {
   return res.text();
 }
 
-async function startRbldnsd(dir: string, targets: string[], listCount: number): Promise<{ port: number; proc: ChildProcess } | undefined> {
-  const rbldnsd = spawnSync('sh', ['-c', 'command -v rbldnsd'], { encoding: 'utf8' }).stdout.trim();
-  if (!rbldnsd) return undefined;
-  const zones: string[] = [];
-  for (let l = 0; l < listCount; l++) {
-    // Each list lists the canary and every 20th target, as bench/dnsbl.ts does.
-    const listed = targets.filter((_, i) => (i + l) % 20 === 0);
-    writeFileSync(join(dir, `list${l}.zone`), `$TTL 60\n:127.0.0.2:Listed on bench list ${l}: $\n127.0.0.2\n${listed.join('\n')}\n`);
-    chmodSync(join(dir, `list${l}.zone`), 0o644);
-    zones.push(`bench${l}.test:ip4set:list${l}.zone`);
-  }
-  const port = await freePort('udp');
-  const asRoot = process.getuid?.() === 0 ? ['-u', spawnSync('id', ['-u', 'rbldns']).status === 0 ? 'rbldns' : '65534:65534'] : [];
-  const proc = spawn(rbldnsd, ['-n', ...asRoot, '-b', `127.0.0.1/${port}`, '-w', dir, ...zones], { stdio: 'ignore' });
-  await sleep(500);
-  return { port, proc };
-}
 
 export async function benchLoad(opts: LoadOptions = {}): Promise<void> {
   const seconds = opts.seconds ?? 60;
@@ -106,7 +74,7 @@ export async function benchLoad(opts: LoadOptions = {}): Promise<void> {
   const log = join(dir, 'mail.log');
   writeFileSync(log, '');
   const targets = Array.from({ length: targetCount }, (_, i) => `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}`);
-  const dns = await startRbldnsd(dir, targets, listCount);
+  const dns = await startBenchRbldnsd(dir, targets, listCount);
   if (!dns) { console.log('\n[load] rbldnsd not installed: skipped'); return; }
 
   const config = {
