@@ -12,14 +12,16 @@
 // time (≥ Postfix's 5-day maximal_queue_lifetime by default), and per-user
 // distinct-value windows capped, each and all together (a SightingBudget).
 // Evicted users hand their windows back; an open message points at its user
-// through a small UserRef, so a queue full of messages from evicted users keeps
-// only the refs (and names) alive, not the records. Failed-login names that are not known users
+// through a handle (see message-table.ts), one per login name, so a queue full
+// of messages from evicted users keeps only their names alive, once each, not
+// the records. Failed-login names that are not known users
 // are counted under "_unknown": a password guesser cannot mint label values.
 //
 // Time is log time: `clock` is the newest event time seen (advanced to the wall
 // clock by the collector while the logs are quiet), so windows over a backfill
 // equal those of live tailing.
 import type { DeliveryStatus, MailEvent } from './events';
+import { MessageTable, UserHandles } from './message-table';
 import { OldestKey } from './oldest-key';
 import { ActiveHours, DistinctWindow, MAX_SIGHTINGS, REFRESH_MS, SightingBudget, keptCopy } from './windows';
 import { escapeLabelValue, familyHeader, formatValue } from '../metrics/exposition';
@@ -46,16 +48,6 @@ export interface MailStatsOptions {
   classifyReply(reply: string): string | undefined;
   /** Told each time a bounce cites a list (the DNSBL checker re-checks it). */
   onBlocklistCitation?(list: string): void;
-}
-
-/**
- * How an open message finds its user without a lookup per event: `record`
- * while the user is tracked, undefined once evicted (the message then
- * re-creates the user by name). Tiny on purpose: it is what a queued message
- * of an evicted user keeps alive.
- */
-export class UserRef {
-  constructor(public record: UserRecord | undefined) {}
 }
 
 /** The rendered lines of a user not rendered yet (render() assigns a new array, never pushes). */
@@ -96,7 +88,7 @@ export class UserRecord {
   rendered: string[] = NOTHING_RENDERED;
   readonly clients: DistinctWindow;
   readonly domains: DistinctWindow;
-  /** False once evicted: a message that still points here re-creates the user. */
+  /** False once evicted. */
   tracked = true;
   /** Bumped on release: the render blocks' entry for the user this record stood for becomes a hole. */
   generation = 0;
@@ -104,14 +96,16 @@ export class UserRecord {
   shownHours = -1;
   shownClients = -1;
   shownDomains = -1;
-  /** What open messages hold; a new one for each user this record stands for. */
-  ref: UserRef;
+  /**
+   * The user's handle in MailStats' UserHandles while tracked (-1 otherwise):
+   * how open messages find this record without a lookup by name.
+   */
+  handle = -1;
 
   constructor(name: string, labelValue: string, distinctCap: number, budget?: SightingBudget) {
     this.name = name;
     this.labelValue = labelValue;
     this.labelPair = `user="${escapeLabelValue(labelValue)}"`;
-    this.ref = new UserRef(this);
     this.clients = new DistinctWindow(distinctCap, undefined, budget);
     this.domains = new DistinctWindow(distinctCap, undefined, budget);
   }
@@ -130,7 +124,6 @@ export class UserRecord {
     this.version = 0;
     this.renderedVersion = this.renderedMinute = -1;
     this.tracked = true;
-    this.ref = new UserRef(this);
     return this;
   }
 
@@ -138,23 +131,12 @@ export class UserRecord {
   release(): void {
     this.tracked = false;
     this.generation++;
-    this.ref.record = undefined;
     this.clients.clear();
     this.domains.clear();
     // Key by key: Map.clear() allocates a fresh table, once per new user at the cap.
     if (this.rejections.size > 0) for (const list of [...this.rejections.keys()]) this.rejections.delete(list);
     this.rendered = NOTHING_RENDERED;
   }
-}
-
-interface MessageState {
-  /** The user's name (the record's own copy, never a slice of a log line). */
-  user: string;
-  /** The user while tracked (saves a lookup per event); undefined once evicted. */
-  ref: UserRef;
-  /** Largest recipient total already counted (Infinity for requeued copies: counted on the original). */
-  recipients: number;
-  created: number;
 }
 
 const STATUSES: readonly DeliveryStatus[] = ['sent', 'deferred', 'bounced'];
@@ -240,9 +222,10 @@ function renderUser(u: UserRecord, ref: number, minute: number): void {
 
 export class MailStats {
   readonly users = new Map<string, UserRecord>();
-  private readonly messages = new Map<string, MessageState>();
+  /** Login names of tracked users and of queued messages, as handles. */
+  private readonly handles = new UserHandles<UserRecord>();
+  private readonly messages = new MessageTable(this.handles);
   private readonly oldestUser = new OldestKey(this.users);
-  private readonly oldestMessage = new OldestKey(this.messages);
   private readonly known: Set<string>;
   private readonly sightings: SightingBudget;
   /**
@@ -263,7 +246,6 @@ export class MailStats {
   authFailures = 0;
   relayDenied = 0;
   evicted = 0;
-  messagesDropped = 0;
 
   constructor(private opts: MailStatsOptions) {
     this.known = new Set([...opts.knownUsers].map(normaliseUser));
@@ -284,7 +266,7 @@ export class MailStats {
     if (labelChanged) {
       // Every label value changes: start the per-user series afresh rather than
       // keep series under the old names.
-      for (const user of this.users.values()) user.release();
+      for (const user of this.users.values()) this.releaseUser(user);
       this.users.clear();
       this.blocks.clear();
       this.spare = undefined;
@@ -300,6 +282,8 @@ export class MailStats {
   }
 
   get openMessages(): number { return this.messages.size; }
+  /** Remembered messages dropped at the cap (mail.max_tracked_messages). */
+  get messagesDropped(): number { return this.messages.dropped; }
 
   apply(ev: MailEvent): void {
     if (ev.time > this.clock) this.clock = ev.time;
@@ -312,7 +296,7 @@ export class MailStats {
         if (ev.time > user.lastMessage) user.lastMessage = ev.time;
         user.hours.record(ev.time);
         if (ev.clientAddress) user.clients.record(ev.clientAddress, ev.time);
-        this.remember(ev.messageId, { user: user.name, ref: user.ref, recipients: 0, created: ev.time });
+        this.messages.add(ev.messageId, user.handle, 0, ev.time, this.opts.maxMessages);
         return;
       }
       case 'unauthenticated':
@@ -321,14 +305,15 @@ export class MailStats {
         this.messages.delete(ev.messageId);
         return;
       case 'recipients': {
-        const msg = this.messages.get(ev.messageId);
-        if (!msg) return;
+        const msg = this.messages.find(ev.messageId);
+        if (msg < 0) return;
         let add: number;
         if (ev.mode === 'increment') {
           add = ev.count;
         } else {
-          add = ev.count > msg.recipients ? ev.count - msg.recipients : 0;
-          if (add > 0) msg.recipients = ev.count;
+          const counted = this.messages.recipientsOf(msg);
+          add = ev.count > counted ? ev.count - counted : 0;
+          if (add > 0) this.messages.setRecipients(msg, ev.count);
         }
         if (add > 0) this.touchMessageUser(msg, ev.time).recipients += add;
         return;
@@ -339,8 +324,8 @@ export class MailStats {
         if (status === 'sent') this.deliveries.sent++;
         else if (status === 'deferred') this.deliveries.deferred++;
         else this.deliveries.bounced++;
-        const msg = this.messages.get(ev.messageId);
-        const user = msg ? this.touchMessageUser(msg, ev.time) : undefined;
+        const msg = this.messages.find(ev.messageId);
+        const user = msg >= 0 ? this.touchMessageUser(msg, ev.time) : undefined;
         if (user) {
           if (status === 'sent') user.sent++;
           else if (status === 'deferred') user.deferred++;
@@ -362,8 +347,8 @@ export class MailStats {
         return;
       }
       case 'requeued': {
-        const msg = this.messages.get(ev.messageId);
-        if (msg) this.remember(ev.newMessageId, { user: msg.user, ref: msg.ref, recipients: Infinity, created: ev.time });
+        const msg = this.messages.find(ev.messageId);
+        if (msg >= 0) this.messages.add(ev.newMessageId, this.messages.userOf(msg), Infinity, ev.time, this.opts.maxMessages);
         return;
       }
       case 'message_done':
@@ -395,11 +380,7 @@ export class MailStats {
       if (user.lastActivity >= idleBefore) break;
       this.evict(name);
     }
-    const expiredBefore = this.clock - this.opts.messageTtlMs;
-    for (const [id, msg] of this.messages) {
-      if (msg.created >= expiredBefore) break;
-      this.messages.delete(id);
-    }
+    this.messages.expire(this.clock - this.opts.messageTtlMs);
   }
 
   private listName(cited: string): string {
@@ -416,23 +397,23 @@ export class MailStats {
     return this.unknownUser;
   }
 
-  /** touch() of the message's user, through its ref while the user is still tracked. */
-  private touchMessageUser(msg: MessageState, time: number): UserRecord {
-    const user = msg.ref.record;
-    if (user !== undefined) return this.refresh(user, time);
-    const again = this.touch(msg.user, time);
-    msg.ref = again.ref;
-    return again;
+  /** touch() of the user of the message in slot `msg`, through its handle's record while tracked. */
+  private touchMessageUser(msg: number, time: number): UserRecord {
+    const h = this.messages.userOf(msg);
+    const user = this.handles.record(h);
+    // Evicted: the user comes back under the same handle (touch finds it by name).
+    return user !== undefined ? this.refresh(user, time) : this.touch(this.handles.name(h), time);
   }
 
   /** The user's record, created if needed, moved to the most-recent end. */
   private touch(name: string, time: number): UserRecord {
     const user = this.users.get(name);
     if (user !== undefined) return this.refresh(user, time);
-    // The name is kept as long as the user (and its queued messages): a copy,
-    // not a slice that would keep the whole log line alive.
-    const kept = keptCopy(name);
     this.enforceUserCap(this.opts.maxUsers - 1); // room first, so the evicted record can be this one
+    // The name is kept as long as the user (and its queued messages): the
+    // handle's one copy, not a slice that would keep the whole log line alive.
+    const handle = this.handles.handleFor(name);
+    const kept = this.handles.name(handle);
     const label = this.opts.userLabel(kept);
     const spare = this.spare;
     this.spare = undefined;
@@ -440,6 +421,8 @@ export class MailStats {
       ? spare.reuse(kept, label, this.opts.maxDistinctPerUser)
       : new UserRecord(kept, label, this.opts.maxDistinctPerUser, this.sightings);
     created.reorderedAt = time; // inserted at the most-recent end just now
+    created.handle = handle;
+    this.handles.attach(handle, created);
     this.users.set(kept, created);
     this.blocks.add(created);
     return this.refresh(created, time);
@@ -486,21 +469,18 @@ export class MailStats {
     const user = this.users.get(name);
     this.users.delete(name);
     if (user !== undefined) {
-      user.release();
+      this.releaseUser(user);
       this.spare = user;
     }
     if (user === this.mostRecent) this.mostRecent = undefined;
     this.evicted++;
   }
 
-  private remember(id: string, state: MessageState): void {
-    this.messages.delete(id);
-    // A copy of the queue ID: a slice would keep its log line alive while the message is remembered.
-    this.messages.set(keptCopy(id), state);
-    if (this.messages.size > this.opts.maxMessages) {
-      this.messages.delete(this.oldestMessage.take()!);
-      this.messagesDropped++;
-    }
+  /** Evicted (or every user, on a label change): its handle lives on only for its queued messages. */
+  private releaseUser(user: UserRecord): void {
+    user.release();
+    this.handles.detach(user.handle);
+    user.handle = -1;
   }
 
   /** The mailrep_user_* and mailrep_mail_* families in text exposition format. */

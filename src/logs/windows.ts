@@ -54,6 +54,9 @@ export function keptCopy(s: string): string {
   return s.length < 13 ? s : flat(s);
 }
 
+/** Values a DistinctWindow holds before it indexes them in a Map (see DistinctWindow). */
+export const SMALL_WINDOW = 8;
+
 /** Sightings all users' distinct-value windows may hold together by default (~25 MiB). */
 export const MAX_SIGHTINGS = 200_000;
 
@@ -74,14 +77,42 @@ export const MAX_SIGHTINGS = 200_000;
  */
 export class SightingBudget {
   used = 0;
+  /**
+   * Sightings handed back, for reuse (chained by `newer`): at the user cap
+   * every message of a new user records and later drops one or two, which
+   * otherwise reach old space as garbage. Never more than were once in use.
+   */
+  private spare: Sighting | undefined;
+
   constructor(public limit: number = MAX_SIGHTINGS) {}
+
+  /** A sighting of `value` at `time`, counted against the budget. */
+  take(value: string, time: number): Sighting {
+    this.used++;
+    const e = this.spare;
+    if (e === undefined) return { value, time, older: undefined, newer: undefined };
+    this.spare = e.newer;
+    e.value = value;
+    e.time = time;
+    e.newer = undefined;
+    return e;
+  }
+
+  /** Hands back an unlinked sighting. */
+  give(e: Sighting): void {
+    this.used--;
+    e.value = '';
+    e.older = undefined;
+    e.newer = this.spare;
+    this.spare = e;
+  }
 }
 
 /** For a window on its own (tests, or callers without a shared budget). */
 const UNLIMITED = new SightingBudget(Infinity);
 
 /** One remembered value, linked in least-recently-seen order. */
-interface Sighting {
+export interface Sighting {
   value: string;
   time: number;
   older: Sighting | undefined;
@@ -99,11 +130,18 @@ interface Sighting {
  * order: finding a Map's first live entry walks over every entry deleted
  * before it (V8 compacts only when the table fills), which made each insert
  * into a full window cost hundreds of steps.
+ *
+ * A window of up to SMALL_WINDOW values has no Map: a lookup walks the list.
+ * V8 allocates a new table when a Map's last entry is deleted (it shrinks), so
+ * a Map per window cost a table per evicted user at the cap, and most windows
+ * hold a value or two.
  */
 export class DistinctWindow {
-  private readonly byValue = new Map<string, Sighting>();
+  /** The index by value, once the window held more than SMALL_WINDOW values; dropped when it empties. */
+  private byValue: Map<string, Sighting> | undefined;
   private oldest: Sighting | undefined;
   private newest: Sighting | undefined;
+  private held = 0;
 
   constructor(
     private cap: number,
@@ -112,7 +150,7 @@ export class DistinctWindow {
   ) {}
 
   record(value: string, time: number): void {
-    const seen = this.byValue.get(value);
+    const seen = this.find(value);
     if (seen !== undefined) {
       // Within a minute of the last sighting: a 24-hour window does not need
       // the exact second, and skipping the re-link is most of the cost.
@@ -128,19 +166,34 @@ export class DistinctWindow {
     const kept = keptCopy(value);
     let entry: Sighting;
     const oldest = this.oldest;
-    if (oldest !== undefined && (this.byValue.size >= this.cap || this.budget.used >= this.budget.limit)) {
+    if (oldest !== undefined && (this.held >= this.cap || this.budget.used >= this.budget.limit)) {
       // Full: the oldest sighting's record is reused for the new value.
       this.unlink(oldest);
-      this.byValue.delete(oldest.value);
+      this.byValue?.delete(oldest.value);
       entry = oldest;
       entry.value = kept;
       entry.time = time;
     } else {
-      entry = { value: kept, time, older: undefined, newer: undefined };
-      this.budget.used++;
+      entry = this.budget.take(kept, time);
+      this.held++;
     }
-    this.byValue.set(kept, entry);
+    if (this.byValue !== undefined) this.byValue.set(kept, entry);
+    else if (this.held > SMALL_WINDOW) this.index();
     this.append(entry);
+  }
+
+  /** The sighting of `value`, if held. */
+  private find(value: string): Sighting | undefined {
+    if (this.byValue !== undefined) return this.byValue.get(value);
+    // Newest first: a repeated value is most often the last one.
+    for (let e = this.newest; e !== undefined; e = e.older) if (e.value === value) return e;
+    return undefined;
+  }
+
+  private index(): void {
+    const map = new Map<string, Sighting>();
+    for (let e = this.oldest; e !== undefined; e = e.newer) map.set(e.value, e);
+    this.byValue = map;
   }
 
   /** Values seen within the window ending at referenceTime; prunes older ones. */
@@ -154,26 +207,30 @@ export class DistinctWindow {
     return n;
   }
 
-  get size(): number { return this.byValue.size; }
+  get size(): number { return this.held; }
 
   /** A new cap (a reload): the oldest entries beyond it are dropped. */
   resize(cap: number): void {
     this.cap = cap;
-    while (this.byValue.size > cap && this.oldest !== undefined) this.drop(this.oldest);
+    while (this.held > cap && this.oldest !== undefined) this.drop(this.oldest);
   }
 
   /** Forgets every value and hands the sightings back to the budget (an evicted user). */
   clear(): void {
-    // One by one rather than Map.clear(), which allocates a fresh table: at
-    // the user cap this runs once per new user, and those tables (kept as
-    // long as the user) were much of the old-space garbage.
+    // The index goes whole (deleting its entries one by one ends in a shrink
+    // that allocates anyway); the sightings go back to the budget for reuse.
+    this.byValue = undefined;
     for (let e = this.oldest; e !== undefined; e = this.oldest) this.drop(e);
   }
 
   private drop(e: Sighting): void {
     this.unlink(e);
-    this.byValue.delete(e.value);
-    this.budget.used--;
+    if (this.byValue !== undefined) {
+      if (this.held === 1) this.byValue = undefined; // its last entry: see clear()
+      else this.byValue.delete(e.value);
+    }
+    this.held--;
+    this.budget.give(e);
   }
 
   private unlink(e: Sighting): void {
