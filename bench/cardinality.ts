@@ -80,6 +80,9 @@ interface Measured {
   /** Heap still in use after a full GC at the end: what the state itself holds. */
   heapAfterGcMiB?: number;
   rssAfterGcMiB?: number;
+  /** V8 heap committed (used + free pages kept) and memory outside it (Buffers), after that GC. */
+  heapCommittedAfterGcMiB?: number;
+  externalAfterGcMiB?: number;
 }
 
 async function measure(dir: string): Promise<Measured> {
@@ -141,6 +144,8 @@ async function measure(dir: string): Promise<Measured> {
     const mem = process.memoryUsage();
     result.heapAfterGcMiB = Math.round((mem.heapUsed / 1048576) * 10) / 10;
     result.rssAfterGcMiB = Math.round((mem.rss / 1048576) * 10) / 10;
+    result.heapCommittedAfterGcMiB = Math.round((mem.heapTotal / 1048576) * 10) / 10;
+    result.externalAfterGcMiB = Math.round((mem.external / 1048576) * 10) / 10;
   }
   await collector.stop();
   return result;
@@ -175,7 +180,7 @@ export async function benchCardinality(opts: CardinalityOptions = {}): Promise<v
     console.log(`  series rendered by the mail collector: ${n(m.series)} (${n(m.users)} users tracked × ${m.seriesPerUser} + ${n(m.series - m.users * m.seriesPerUser)} others); users evicted ${n(m.evicted)}; distinct-value sightings held before the first scrape ${n(m.sightings)} (budget ${n(MAX_SIGHTINGS)})`);
     console.log(`  _unknown auth failures: ${n(m.unknownAuthFailures)} of ${n(m.authFailures)} counted (${n(totals.failedLogins)} written); relay attempts ${n(m.relayDenied)} of ${n(totals.relayAttempts)}; queue tracked ${n(m.queueTracked)}, dropped at the cap ${n(m.queueDropped)}: ${countsOk ? 'numbers match the generator' : 'numbers do NOT match the generator'}`);
     console.log(`  attacker strings in label values: ${m.foreignLabelValues.length === 0 ? 'none' : m.foreignLabelValues.join(', ')}; anywhere in the text: ${m.markersFound.length === 0 ? 'none' : m.markersFound.join(', ')}`);
-    console.log(`  peak RSS ${m.peakRssMiB} MiB; after a full GC at the end: heap ${m.heapAfterGcMiB ?? '?'} MiB, RSS ${m.rssAfterGcMiB ?? '?'} MiB`);
+    console.log(`  peak RSS ${m.peakRssMiB} MiB; after a full GC at the end: heap ${m.heapAfterGcMiB ?? '?'} MiB live of ${m.heapCommittedAfterGcMiB ?? '?'} MiB committed, ${m.externalAfterGcMiB ?? '?'} MiB outside the heap, RSS ${m.rssAfterGcMiB ?? '?'} MiB`);
     console.log(`  goal series within caps and RSS < 200 MiB: ${capsOk ? 'met' : 'NOT met'} / ${rssOk ? 'met' : 'NOT met'}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

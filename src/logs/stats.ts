@@ -24,7 +24,7 @@ import type { DeliveryStatus, MailEvent } from './events';
 import { MessageTable, UserHandles } from './message-table';
 import { OldestKey } from './oldest-key';
 import { ActiveHours, DistinctWindow, MAX_SIGHTINGS, REFRESH_MS, SightingBudget, keptCopy } from './windows';
-import { escapeLabelValue, familyHeader, formatValue } from '../metrics/exposition';
+import { escapeLabelValue, familyHeader, flat, formatValue } from '../metrics/exposition';
 import { UserBlocks } from './user-blocks';
 
 export const UNKNOWN_USER = '_unknown';
@@ -215,7 +215,9 @@ function renderUser(u: UserRecord, ref: number, minute: number): void {
     `mailrep_user_client_addresses{${l}} ${u.shownClients}\n`,
     `mailrep_user_recipient_domains{${l}} ${u.shownDomains}\n`,
     u.lastMessage > 0 ? `mailrep_user_last_message_timestamp_seconds{${l}} ${formatValue(u.lastMessage / 1000)}\n` : '',
-  ]);
+    // Flat: kept until the user changes, and a template literal is a tree of
+    // pieces (5,000 users' trees were 7 MiB of nodes on top of the text).
+  ].map(flat));
   u.renderedVersion = u.version;
   u.renderedMinute = minute;
 }
@@ -479,6 +481,7 @@ export class MailStats {
   /** Evicted (or every user, on a label change): its handle lives on only for its queued messages. */
   private releaseUser(user: UserRecord): void {
     user.release();
+    this.blocks.left();
     this.handles.detach(user.handle);
     user.handle = -1;
   }

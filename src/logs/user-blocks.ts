@@ -9,7 +9,10 @@
 // or was re-rendered. A scrape then writes a few hundred ready Buffers.
 //
 // A user that leaves (evicted, or its record reused for another name) leaves
-// a hole; the order is compacted when holes are more than half of it.
+// a hole; the order is compacted when holes are more than half of it, on
+// add() as well as on render(): under user churn with nobody scraping (a
+// cardinality attack, Prometheus down) the order would otherwise keep one entry
+// for every user ever tracked (245,000 after one attack run).
 
 export const BLOCK_SIZE = 256;
 
@@ -39,12 +42,21 @@ export class UserBlocks<U extends BlockMember> {
 
   constructor(private readonly families: number) {}
 
+  /** Entries in the order, holes included (for tests: bounded by twice the live users plus a block). */
+  get entries(): number { return this.order.length; }
+
   /** A user that starts being tracked (new, or a record reused for a new name). */
   add(user: U): void {
+    if (this.holes > BLOCK_SIZE && this.holes * 2 > this.order.length) this.compact();
     this.order.push({ user, generation: user.generation });
     const b = Math.floor((this.order.length - 1) / BLOCK_SIZE);
     if (b === this.blocks.length) this.blocks.push({ alive: 0, buffers: undefined });
     else this.blocks[b].buffers = undefined;
+  }
+
+  /** A user added before stopped being tracked (or its record was released): its entry is a hole now. */
+  left(): void {
+    this.holes++;
   }
 
   /** Forget every user (a change of label values starts the series afresh). */

@@ -96,3 +96,38 @@ test('MailStats: chunks and text agree, evicted users vanish, the next render re
   expect(again.length).toBe(chunks.length);
   expect(again.filter((b, i) => b === chunks[i]).length).toBeGreaterThan(chunks.length / 2);
 });
+
+test('churn without a scrape: the order stays bounded by the live users, not every user ever added', () => {
+  // What MailStats does at its user cap: each new user evicts the oldest (left()) and is added.
+  const blocks = new UserBlocks<FakeUser>(2);
+  const live: FakeUser[] = [];
+  for (let i = 0; i < 50_000; i++) {
+    if (live.length === 100) {
+      live.shift()!.tracked = false;
+      blocks.left();
+    }
+    const u = new FakeUser(`u${i}`);
+    live.push(u);
+    blocks.add(u);
+  }
+  expect(blocks.entries).toBeLessThanOrEqual(2 * 100 + 2 * BLOCK_SIZE + 1);
+  const out = text(blocks.render(refresh));
+  expect(out[0]).toBe(live.map((u) => `a{u="${u.name}"} 1\n`).join(''));
+});
+
+test('MailStats at its user cap, never rendered: the render cache does not grow with the users evicted', () => {
+  const s = new MailStats({
+    maxUsers: 50, userIdleTtlMs: 7 * 86_400_000, maxMessages: 1000, messageTtlMs: 86_400_000,
+    maxDistinctPerUser: 16, knownUsers: [], userLabel: (u) => u, classifyReply: () => undefined,
+  });
+  const T0 = Date.UTC(2026, 11, 4);
+  for (let i = 0; i < 20_000; i++) s.apply({ type: 'submission', time: T0 + i, messageId: `m${i}`, user: `user${i}` });
+  expect(s.users.size).toBe(50);
+  expect(s.evicted).toBe(20_000 - 50);
+  expect((s as unknown as { blocks: UserBlocks<BlockMember> }).blocks.entries).toBeLessThanOrEqual(2 * 50 + 2 * BLOCK_SIZE + 1);
+  // ...and what it renders is exactly the 50 users still tracked.
+  const text = Buffer.concat(s.renderChunks()).toString();
+  expect((text.match(/^mailrep_user_messages_total\{/gm) ?? []).length).toBe(50);
+  expect(text).toContain('user="user19999"}');
+  expect(text).not.toContain('user="user19949"}');
+});
