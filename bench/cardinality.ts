@@ -17,6 +17,7 @@ import { DEFAULT_USER_LABEL } from '../src/logs/thresholds';
 import { MAX_SIGHTINGS } from '../src/logs/windows';
 import { ExporterMetrics } from '../src/metrics/exporter';
 import { createRegistry } from '../src/metrics/registry';
+import { tuneHeap } from '../src/heap';
 import { ATTACKER_MARKERS, writeAttackLogs, type AttackTotals } from './attack-log';
 import { n, peakRssMiB, sleep } from './bench-helpers';
 
@@ -86,6 +87,8 @@ interface Measured {
 }
 
 async function measure(dir: string): Promise<Measured> {
+  // What the exporter's main() does first: measured as it runs.
+  tuneHeap();
   const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as { files: AttackTotals['files']; lines: number; accounts: string[] };
   // The defaults are the config schema's: nothing but the sources is set.
   const config = validateConfig({

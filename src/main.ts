@@ -3,6 +3,7 @@
 import { CliError, parseArgs, usage } from './cli';
 import { ConfigError, loadConfigFile } from './config/load';
 import { Exporter } from './exporter';
+import { tuneHeap } from './heap';
 import { createLogger } from './log';
 import { loadWebConfigFile } from './web/web-config';
 import { PROGRAM, VERSION } from './version';
@@ -39,8 +40,9 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
+  const heapFlag = tuneHeap();
   const logger = createLogger({ level: cli.logLevel, format: cli.logFormat });
-  logger.info('starting', { version: VERSION, node: process.version });
+  logger.info('starting', { version: VERSION, node: process.version, ...(heapFlag ? { v8: heapFlag } : {}) });
   const exporter = new Exporter(cli, logger);
   try {
     await exporter.start();
