@@ -10,18 +10,29 @@
 // at no measured throughput cost (bench: cardinality attack peak RSS
 // 205–222 → 167–175 MiB; pipeline lines/s unchanged within noise).
 //
-// An operator's own choice wins: `NODE_OPTIONS=--heap-growing-percent=N` (or
-// the flag on node's command line) is left alone.
+// The operator's choice wins: MAILREP_HEAP_GROWING_PERCENT=N (0 = V8's own
+// dynamic factor), or the V8 flag on node's command line (node does not allow
+// V8 flags in NODE_OPTIONS).
 import { setFlagsFromString } from 'node:v8';
 
 export const HEAP_GROWING_PERCENT = 30;
+export const HEAP_ENV = 'MAILREP_HEAP_GROWING_PERCENT';
 
-const FLAG = /(^|\s)--heap[-_]growing[-_]percent(=|\s|$)/;
+const FLAG = /^--heap[-_]growing[-_]percent(=|$)/;
 
-/** Applies the growing factor unless node was given one; returns the flag set, or undefined. */
-export function tuneHeap(execArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env.NODE_OPTIONS ?? ''): string | undefined {
-  if (FLAG.test(nodeOptions) || execArgv.some((a) => FLAG.test(a))) return undefined;
-  const flag = `--heap-growing-percent=${HEAP_GROWING_PERCENT}`;
+/**
+ * Applies the growing factor unless node was given one; returns the flag set,
+ * or undefined. Throws on a malformed MAILREP_HEAP_GROWING_PERCENT.
+ */
+export function tuneHeap(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (execArgv.some((a) => FLAG.test(a))) return undefined;
+  const raw = env[HEAP_ENV];
+  let percent = HEAP_GROWING_PERCENT;
+  if (raw !== undefined && raw !== '') {
+    if (!/^\d{1,4}$/.test(raw.trim())) throw new Error(`${HEAP_ENV}: expected a whole number of percent (0 = V8's own choice), got "${raw}"`);
+    percent = Number(raw.trim());
+  }
+  const flag = `--heap-growing-percent=${percent}`;
   setFlagsFromString(flag);
   return flag;
 }

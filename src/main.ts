@@ -40,7 +40,13 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
-  const heapFlag = tuneHeap();
+  let heapFlag: string | undefined;
+  try {
+    heapFlag = tuneHeap();
+  } catch (err) {
+    process.stderr.write(`${PROGRAM}: error: ${(err as Error).message}\n`);
+    return 2;
+  }
   const logger = createLogger({ level: cli.logLevel, format: cli.logFormat });
   logger.info('starting', { version: VERSION, node: process.version, ...(heapFlag ? { v8: heapFlag } : {}) });
   const exporter = new Exporter(cli, logger);

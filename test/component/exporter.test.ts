@@ -17,6 +17,10 @@ describe('running exporter', () => {
   });
   afterAll(async () => { await exp?.stop(); });
 
+  test('the start line says which V8 heap setting is in force', () => {
+    expect(exp.output()).toMatch(/msg=starting .*v8="--heap-growing-percent=30"/);
+  });
+
   test('/metrics is non-empty and passes promtool check metrics', async () => {
     const text = await scrape(exp.url);
     expect(text.split('\n').filter((l) => l && !l.startsWith('#')).length).toBeGreaterThan(20);
@@ -84,6 +88,14 @@ describe('command line', () => {
     const r = await runExporter([`--config.file=${f}`, '--check-config']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe(`INVALID: ${f}: mail.sources[0].formt: unknown key\n`);
+  });
+
+  test('a malformed MAILREP_HEAP_GROWING_PERCENT: exit 2 with the variable named, before anything starts', async () => {
+    const f = join(dir, 'heap-env.yml');
+    writeFileSync(f, VALID);
+    const r = await runExporter([`--config.file=${f}`, '--web.listen-address=127.0.0.1:0'], { env: { MAILREP_HEAP_GROWING_PERCENT: 'fast' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('mail-reputation-exporter: error: MAILREP_HEAP_GROWING_PERCENT: expected a whole number of percent (0 = V8\'s own choice), got "fast"\n');
   });
 
   test('an invalid config at start: exit 1, the key path in the log', async () => {
