@@ -51,6 +51,27 @@ test('rotation storm: 60 rotations of 5 kinds under a steady writer; nothing los
     fd = openSync(path, 'a'); // what a daemon does on SIGHUP; creates the file if missing
   };
 
+  // On failure, what the follower did: the first place its readings leave the
+  // written order, and its own log (which rotations it saw, and how it handled them).
+  let step = -1;
+  const explain = (): string => {
+    const firsts: string[] = [];
+    const seen = new Set<string>();
+    for (const l of h.lines) if (!seen.has(l)) { seen.add(l); firsts.push(l); }
+    let i = 0;
+    while (i < written.length && firsts[i] === written[i]) i++;
+    const cut = (a: string[]) => a.slice(Math.max(0, i - 3), i + 5).map((l) => l.split(' ')[0]).join(' ');
+    return `rotation ${step} of ${plan.length} (${plan[step] ?? 'after the last'}); received ${h.lines.length}, written ${written.length} + doubled ${doubled.length}; ` +
+      `first divergence at ${i}: written ${cut(written)} / read ${cut(firsts)}\nfollower log (last 40):\n${h.logs.slice(-40).join('\n')}`;
+  };
+  const expectOrExplain = async (what: string, cond: () => boolean, timeoutMs?: number) => {
+    try {
+      await until(what, cond, timeoutMs);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${explain()}`);
+    }
+  };
+
   let paused = false;
   let running = true;
   const writer = (async () => {
@@ -62,6 +83,7 @@ test('rotation storm: 60 rotations of 5 kinds under a steady writer; nothing los
 
   try {
     for (const style of plan) {
+      step++;
       await sleep(4 + rand(8));
       const before = h.follower.stats.rotations;
       switch (style) {
@@ -88,7 +110,7 @@ test('rotation storm: 60 rotations of 5 kinds under a steady writer; nothing los
         case 'truncate-smaller': {
           // Exact accounting needs the follower to have caught up first.
           paused = true;
-          await until('the follower to catch up', () => h.lines.length === written.length + doubled.length);
+          await expectOrExplain('the follower to catch up', () => h.lines.length === written.length + doubled.length);
           const content = readFileSync(path, 'utf8').split('\n').slice(0, -1);
           const keep = content.slice(0, Math.min(3, content.length - 1));
           expect(keep.length).toBeGreaterThan(0);
@@ -98,7 +120,7 @@ test('rotation storm: 60 rotations of 5 kinds under a steady writer; nothing los
           break;
         }
       }
-      await until(`the ${style} rotation to be noticed`, () => h.follower.stats.rotations > before, 5000);
+      await expectOrExplain(`the ${style} rotation to be noticed`, () => h.follower.stats.rotations > before, 5000);
     }
   } finally {
     // Also on failure: a writer left running would keep jest from exiting.
@@ -106,7 +128,8 @@ test('rotation storm: 60 rotations of 5 kinds under a steady writer; nothing los
     await writer;
     closeSync(fd);
   }
-  await until('the last lines', () => h.lines.length === written.length + doubled.length);
+  step = plan.length;
+  await expectOrExplain('the last lines', () => h.lines.length === written.length + doubled.length);
 
   expect(h.follower.stats.rotations).toBe(60);
   expect(h.follower.stats.lines).toBe(written.length + doubled.length);
@@ -120,6 +143,7 @@ test('rotation storm: 60 rotations of 5 kinds under a steady writer; nothing los
     else firsts.push(l);
     seen.add(l);
   }
+  if (firsts.length !== written.length || firsts.some((l, i) => l !== written[i])) throw new Error(`lines out of order or lost\n${explain()}`);
   expect(firsts).toEqual(written);
   // ...and the second readings are exactly the lines a truncation left in place.
   expect(again.sort()).toEqual([...doubled].sort());
