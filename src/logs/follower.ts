@@ -18,7 +18,8 @@
 //   size drops below our position, or its first 256 bytes or the 512 bytes just
 //   before our position change (it was refilled past our position before we
 //   looked). If the copy is found next to it (rotatedPaths: `path.1`, `path.0`,
-//   same first bytes), the lines we had not read yet are read from the copy
+//   same first bytes and the same bytes just before our position), the lines we had
+//   not read yet are read from the copy
 //   first; the file is then read again from offset 0. Without the copy, lines
 //   written between our last read and the truncation are lost; after a
 //   truncation to a non-zero size, the lines that remain are counted again.
@@ -634,6 +635,11 @@ export class Follower {
         if (Number(copy.st.size) <= this.readPos) continue;
         const { bytesRead } = await copy.fh.read(this.scratch, 0, this.headLength, 0);
         if (bytesRead !== this.headLength || this.scratch.compare(this.head, 0, bytesRead, 0, bytesRead) !== 0) continue;
+        // Same start is not enough: a later rotation may have put another file
+        // of the same beginning there. Ours also has the bytes we read last,
+        // just before our position; reading another file from our offset would
+        // hand over lines that were never in ours.
+        if (await this.tailChanged(copy.fh)) continue;
         this.logger.info('reading the lines not read yet from the copy', { path: this.path, copy: candidate, position: this.readPos });
         // Same bytes at the same offsets as the file had: our position carries over.
         await this.readFrom(copy.fh, this.readPos, (pos) => {

@@ -254,6 +254,23 @@ describe('rotation', () => {
     expect(h.follower.stats).toMatchObject({ rotations: 1, lines: 8, position: statSync(h.path).size });
   });
 
+  test('a "copy" with our first bytes but other bytes before our position is not ours: never read from it', async () => {
+    // E.g. a second rotation replaced path.1 before we looked: same head (the
+    // file started the same), different content where we stopped reading.
+    const h = makeFollower({ startAt: 'beginning' });
+    const first = numbered(1, 6);
+    writeFileSync(h.path, text(first));
+    await h.follower.start();
+    await h.follower.poll();
+    const other = [...first.slice(0, 3), ...numbered(101, 3).map((l) => l.replace('L10', 'L90')), ...numbered(200, 4)];
+    writeFileSync(`${h.path}.1`, text(other));
+    truncateSync(h.path, 0);
+    appendFileSync(h.path, text(numbered(7, 1)));
+    await h.follower.poll();
+    expect(h.take()).toEqual([...first, ...numbered(7, 1)]);
+    expect(h.follower.stats.rotations).toBe(1);
+  });
+
   test('copytruncate without the copy: the lines written since the last read are lost, nothing is doubled', async () => {
     const h = makeFollower({ startAt: 'beginning' });
     writeFileSync(h.path, text(numbered(1, 3)));
