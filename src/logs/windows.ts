@@ -177,9 +177,10 @@ export class DistinctWindow {
       entry = this.budget.take(kept, time);
       this.held++;
     }
+    this.append(entry);
+    // Linked first: index() walks the list, and must see this entry too.
     if (this.byValue !== undefined) this.byValue.set(kept, entry);
     else if (this.held > SMALL_WINDOW) this.index();
-    this.append(entry);
   }
 
   /** The sighting of `value`, if held. */

@@ -3,7 +3,7 @@
 // model below is the plain Map-ordered version it replaced, and the two must
 // agree on every sequence.
 import fc from 'fast-check';
-import { ActiveHours, DAY_MS, DistinctWindow, HOUR_MS, REFRESH_MS, SightingBudget } from '../../../src/logs/windows';
+import { ActiveHours, DAY_MS, DistinctWindow, HOUR_MS, REFRESH_MS, SightingBudget, SMALL_WINDOW } from '../../../src/logs/windows';
 
 const T0 = Date.UTC(2026, 4, 12, 0, 0, 0);
 const MIN = 60_000;
@@ -71,12 +71,24 @@ describe('DistinctWindow', () => {
     expect(w.size).toBe(0);
   });
 
+  test('the value that makes a window outgrow SMALL_WINDOW is found again (it is indexed too)', () => {
+    const w = new DistinctWindow(3 * SMALL_WINDOW);
+    for (let i = 0; i <= SMALL_WINDOW; i++) w.record(`v${i}`, T0 + i * 2 * MIN);
+    w.record(`v${SMALL_WINDOW}`, T0 + 40 * MIN);
+    w.record('v0', T0 + 42 * MIN);
+    expect(w.size).toBe(SMALL_WINDOW + 1);
+    expect(w.count(T0 + 42 * MIN)).toBe(SMALL_WINDOW + 1);
+  });
+
   test('agrees with the Map-ordered model on any sequence', () => {
     const op = fc.oneof(
-      fc.record({ kind: fc.constant('record' as const), value: fc.integer({ min: 0, max: 12 }), dt: fc.integer({ min: -2 * MIN, max: 3 * HOUR_MS }) }),
-      fc.record({ kind: fc.constant('count' as const), value: fc.constant(0), dt: fc.integer({ min: 0, max: 2 * DAY_MS }) }),
+      { weight: 4, arbitrary: fc.record({ kind: fc.constant('record' as const), value: fc.integer({ min: 0, max: 14 }), dt: fc.integer({ min: -2 * MIN, max: HOUR_MS }) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('count' as const), value: fc.constant(0), dt: fc.integer({ min: 0, max: 2 * DAY_MS }) }) },
     );
-    fc.assert(fc.property(fc.integer({ min: 1, max: 6 }), fc.array(op, { maxLength: 200 }), (cap, ops) => {
+    // Caps on both sides of SMALL_WINDOW and sequences long enough to cross it:
+    // small windows are searched as a list, larger ones through a Map index
+    // that is built when they grow past it and dropped when they empty.
+    fc.assert(fc.property(fc.integer({ min: 1, max: 3 * SMALL_WINDOW }), fc.array(op, { minLength: 40, maxLength: 200 }), (cap, ops) => {
       const w = new DistinctWindow(cap);
       const model = new MapWindow(cap);
       let t = T0;
@@ -135,7 +147,7 @@ describe('SightingBudget shared by windows', () => {
 
   test('any sequence over many windows: the budget counts exactly what they hold, at most limit + one per window', () => {
     const op = fc.record({ window: fc.integer({ min: 0, max: 4 }), kind: fc.constantFrom('record', 'record', 'record', 'count', 'clear'), value: fc.integer({ min: 0, max: 30 }), dt: fc.integer({ min: 0, max: 6 * HOUR_MS }) });
-    fc.assert(fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 20 }), fc.array(op, { maxLength: 300 }), (cap, limit, ops) => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 3 * SMALL_WINDOW }), fc.integer({ min: 1, max: 40 }), fc.array(op, { maxLength: 300 }), (cap, limit, ops) => {
       const budget = new SightingBudget(limit);
       const windows = Array.from({ length: 5 }, () => new DistinctWindow(cap, DAY_MS, budget));
       let t = T0;
