@@ -29,8 +29,9 @@ export function tuneHeap(execArgv: readonly string[] = process.execArgv, env: No
   const raw = env[HEAP_ENV];
   let percent = HEAP_GROWING_PERCENT;
   if (raw !== undefined && raw !== '') {
-    if (!/^\d{1,4}$/.test(raw.trim())) throw new Error(`${HEAP_ENV}: expected a whole number of percent (0 = V8's own choice), got "${raw}"`);
-    percent = Number(raw.trim());
+    const given = raw.trim();
+    if (!/^\d{1,4}$/.test(given)) throw new Error(`${HEAP_ENV}: expected a whole number of percent (0 = V8's own choice), got "${raw}"`);
+    percent = Number(given);
   }
   const flag = `--heap-growing-percent=${percent}`;
   setFlagsFromString(flag);

@@ -20,9 +20,9 @@
 //   looked). If the copy is found next to it (rotatedPaths: `path.1`, `path.0`,
 //   same first bytes and the same bytes just before our position), the lines we
 //   had not read yet are read from the copy first; the file is then read again
-//   from offset 0. Without the copy, lines
-//   written between our last read and the truncation are lost; after a
-//   truncation to a non-zero size, the lines that remain are counted again.
+//   from offset 0. Without the copy, lines written between our last read and
+//   the truncation are lost; after a truncation to a non-zero size, the lines
+//   that remain are counted again.
 //   Content rewritten byte for byte identical in both windows goes unnoticed.
 // - not there yet: `up` is false; when it appears it is read from its beginning
 //   (a new file is all new lines, even with startAt 'end': only the very first

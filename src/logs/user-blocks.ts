@@ -47,7 +47,7 @@ export class UserBlocks<U extends BlockMember> {
 
   /** A user that starts being tracked (new, or a record reused for a new name). */
   add(user: U): void {
-    if (this.holes > BLOCK_SIZE && this.holes * 2 > this.order.length) this.compact();
+    this.compactIfSparse();
     this.order.push({ user, generation: user.generation });
     const b = Math.floor((this.order.length - 1) / BLOCK_SIZE);
     if (b === this.blocks.length) this.blocks.push({ alive: 0, buffers: undefined });
@@ -71,7 +71,7 @@ export class UserBlocks<U extends BlockMember> {
    * each live user first and returns true when it re-rendered the user's text.
    */
   render(refresh: (user: U) => boolean): Buffer[][] {
-    if (this.holes > BLOCK_SIZE && this.holes * 2 > this.order.length) this.compact();
+    this.compactIfSparse();
     const out: Buffer[][] = Array.from({ length: this.families }, () => []);
     let holes = 0;
     for (let b = 0; b < this.blocks.length; b++) {
@@ -107,6 +107,11 @@ export class UserBlocks<U extends BlockMember> {
       buffers.push(Buffer.from(text, 'utf8'));
     }
     return buffers;
+  }
+
+  /** Compacts the order when holes are more than half of it (and more than a block). */
+  private compactIfSparse(): void {
+    if (this.holes > BLOCK_SIZE && this.holes * 2 > this.order.length) this.compact();
   }
 
   private compact(): void {
