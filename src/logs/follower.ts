@@ -15,13 +15,15 @@
 //   unfinished line is then handed over as a line, and the new file is read
 //   from its beginning. While the path is missing, `up` is false.
 // - truncated in place (logrotate `copytruncate`, `truncate -s`, `> file`): its
-//   size drops below our position, or its first 256 bytes or the 512 bytes just
-//   before our position change (it was refilled past our position before we
-//   looked). If the copy is found next to it (rotatedPaths: `path.1`, `path.0`,
-//   same first bytes and the same bytes just before our position), the lines we
-//   had not read yet are read from the copy first; the file is then read again
-//   from offset 0. Without the copy, lines written between our last read and
-//   the truncation are lost; after a truncation to a non-zero size, the lines
+//   size drops below our position, or its first 256 bytes change, or the 512
+//   bytes just before our position do (it was refilled past our position before
+//   we looked). That last check is part of every read, which starts 512 bytes
+//   early, so a truncation between the poll's checks and the read is caught by
+//   the read itself. If the copy is found next to it (rotatedPaths: `path.1`,
+//   `path.0`, same first bytes and the same bytes just before our position), the
+//   lines we had not read yet are read from the copy first; the file is then read
+//   again from offset 0. Without the copy, lines written between our last read
+//   and the truncation are lost; after a truncation to a non-zero size, the lines
 //   that remain are counted again.
 //   Content rewritten byte for byte identical in both windows goes unnoticed.
 // - not there yet: `up` is false; when it appears it is read from its beginning
@@ -358,11 +360,11 @@ export class Follower {
       this.rotationSince = undefined;
       this.setUp(true);
       const size = Number(st.size);
-      if (size < this.readPos || (await this.headChanged(file.fh, size)) || (await this.tailChanged(file.fh))) {
+      if (size < this.readPos || (await this.headChanged(file.fh, size))) {
         await this.restartTruncated(file);
         if (this.stopped) return;
       }
-      await this.readCurrent();
+      await this.readCurrentOrRestart(file);
       await this.saveState(false);
       return;
     }
@@ -375,7 +377,7 @@ export class Follower {
       this.rotationSince = now;
       this.logger.info(atPath ? 'log file was rotated; reading the rest of the old one' : 'log file was removed; reading the rest of it', { path: this.path });
     }
-    await this.readCurrent();
+    await this.readCurrentOrRestart(file);
     if (this.stopped) return;
     const successorHasData = atPath !== undefined && atPath.size > 0n;
     if (successorHasData || now - this.rotationSince >= this.graceMs) {
@@ -447,6 +449,7 @@ export class Follower {
     if (this.startAt === 'end') {
       const { position, midLine } = await this.endPosition(opened.fh, size);
       this.setPosition(position);
+      await this.primeTail(opened.fh);
       // A last line longer than the scan: its rest is skipped, not handed over as a fragment.
       if (midLine) this.splitter.skipPartialLine();
     }
@@ -477,6 +480,7 @@ export class Follower {
       const sameInode = String(opened.st.dev) === saved.dev && String(opened.st.ino) === saved.ino;
       if (this.headMatches(saved) && (sameInode || saved.fingerprintLength > 0) && size >= saved.position) {
         this.setPosition(saved.position);
+        await this.primeTail(opened.fh);
         this.savedKey = this.stateKey(saved);
         this.logger.info('resuming at the saved position', { path: this.path, position: saved.position });
         return;
@@ -506,6 +510,7 @@ export class Follower {
       this.file = { fh, dev: st.dev, ino: st.ino };
       this.splitter.reset();
       this.setPosition(this.committed);
+      await this.primeTail(fh);
       return;
     }
     const rotated = this.hadFile;
@@ -554,53 +559,113 @@ export class Follower {
    * over one read at a time; `progress` is told each new position. While a full
    * chunk is split, the next read is already under way (two buffers). Stops
    * early on stop(), never leaving a read in flight.
+   *
+   * With `checkTail` (the current file), every read starts up to 512 bytes
+   * early, at bytes we already read (`tail`), and must find them unchanged: a
+   * file truncated and refilled past our position between the poll's checks and
+   * the read (or between two reads of a catch-up) shows there, in the same read
+   * that would otherwise hand over bytes from the wrong offset. Then nothing of
+   * that read is handed over and `changed` is true.
    */
-  private async readFrom(fh: FileHandle, pos: number, progress: (pos: number, chunk: Buffer, chunkBytes: number) => void): Promise<number> {
+  private async readFrom(
+    fh: FileHandle,
+    pos: number,
+    progress: (pos: number) => void,
+    checkTail = false,
+  ): Promise<{ end: number; changed: boolean }> {
     let chunk = this.buf;
     let spare = this.buf2;
-    let pending = fh.read(chunk, 0, chunk.length, pos);
+    let overlap = checkTail ? this.overlapFor(chunk) : 0;
+    let pending = fh.read(chunk, 0, chunk.length, pos - overlap);
     try {
       for (;;) {
         const { bytesRead } = await pending;
-        if (bytesRead === 0 || this.stopped) break;
+        if (this.stopped) break;
+        if (overlap > 0 && (bytesRead < overlap || chunk.compare(this.tail, this.tailLength - overlap, this.tailLength, 0, overlap) !== 0)) {
+          return { end: pos, changed: true };
+        }
+        const fresh = bytesRead - overlap;
+        if (fresh <= 0) break;
         const full = bytesRead === chunk.length;
-        if (full) pending = fh.read(spare, 0, spare.length, pos + bytesRead);
-        pos += bytesRead;
-        this.stats.bytesRead += bytesRead;
-        this.deliver(this.splitter.push(chunk, 0, bytesRead));
-        progress(pos, chunk, bytesRead);
+        if (checkTail) this.rememberTail(chunk, overlap, bytesRead);
+        const nextOverlap = checkTail ? this.overlapFor(spare) : 0;
+        if (full) pending = fh.read(spare, 0, spare.length, pos + fresh - nextOverlap);
+        pos += fresh;
+        this.stats.bytesRead += fresh;
+        this.deliver(this.splitter.push(chunk, overlap, bytesRead));
+        progress(pos);
         await this.saveState(false);
         if (!full) break;
+        overlap = nextOverlap;
         [chunk, spare] = [spare, chunk];
       }
     } catch (err) {
       pending.catch(() => {}); // a read ahead of a failure: its own outcome no longer matters
       throw err;
     }
-    return pos;
+    return { end: pos, changed: false };
   }
 
-  private async readCurrent(): Promise<void> {
-    if (!this.file) return;
-    await this.readFrom(this.file.fh, this.readPos, (pos, chunk, chunkBytes) => {
-      this.readPos = pos;
-      this.committed = pos - this.splitter.partialBytes;
-      this.stats.position = this.committed;
-      this.rememberTail(chunk, chunkBytes);
-    });
+  /** How many known bytes a read into `buffer` re-reads: all of `tail`, but never more than half the buffer. */
+  private overlapFor(buffer: Buffer): number {
+    return Math.min(this.tailLength, buffer.length >> 1);
   }
 
-  /** Keeps the last TAIL_BYTES read (taken from the read buffer, so from the read itself, not a later re-read). */
-  private rememberTail(chunk: Buffer, chunkBytes: number): void {
-    if (chunkBytes >= TAIL_BYTES) {
-      chunk.copy(this.tail, 0, chunkBytes - TAIL_BYTES, chunkBytes);
+  /** Reads the current file on; false when it changed under our position (nothing handed over from that read). */
+  private async readCurrent(): Promise<boolean> {
+    if (!this.file) return true;
+    const { changed } = await this.readFrom(
+      this.file.fh,
+      this.readPos,
+      (pos) => {
+        this.readPos = pos;
+        this.committed = pos - this.splitter.partialBytes;
+        this.stats.position = this.committed;
+      },
+      true,
+    );
+    return !changed;
+  }
+
+  /**
+   * Reads on; if the bytes before our position changed meanwhile, the file was
+   * truncated and refilled: handled like any truncation, then read from 0. A
+   * second change during that read is found by the next poll.
+   */
+  private async readCurrentOrRestart(file: OpenFile): Promise<void> {
+    if (await this.readCurrent()) return;
+    await this.restartTruncated(file);
+    if (this.stopped) return;
+    await this.readCurrent();
+  }
+
+  /**
+   * Keeps the last TAIL_BYTES read, from the read buffer itself (not a later
+   * re-read). chunk[0, overlap) are the last `overlap` bytes of `tail` already.
+   */
+  private rememberTail(chunk: Buffer, overlap: number, bytesRead: number): void {
+    if (bytesRead >= TAIL_BYTES) {
+      chunk.copy(this.tail, 0, bytesRead - TAIL_BYTES, bytesRead);
       this.tailLength = TAIL_BYTES;
       return;
     }
-    const keep = Math.min(this.tailLength, TAIL_BYTES - chunkBytes);
-    this.tail.copy(this.tail, 0, this.tailLength - keep, this.tailLength);
-    chunk.copy(this.tail, keep, 0, chunkBytes);
-    this.tailLength = keep + chunkBytes;
+    const before = this.tailLength - overlap; // tail bytes older than the chunk
+    const keep = Math.min(before, TAIL_BYTES - bytesRead);
+    this.tail.copy(this.tail, 0, before - keep, before);
+    chunk.copy(this.tail, keep, 0, bytesRead);
+    this.tailLength = keep + bytesRead;
+  }
+
+  /**
+   * After moving to a position without reading up to it (resume from the state
+   * file, carry on after an error, start at the end): the bytes before it, as the
+   * file has them now, become the known tail.
+   */
+  private async primeTail(fh: FileHandle): Promise<void> {
+    const want = Math.min(TAIL_BYTES, this.readPos);
+    if (want === 0) return;
+    const { bytesRead } = await fh.read(this.tail, 0, want, this.readPos - want);
+    this.tailLength = bytesRead === want ? want : 0;
   }
 
   private async tailChanged(fh: FileHandle): Promise<boolean> {
@@ -671,9 +736,9 @@ export class Follower {
         this.splitter.reset();
         let end: number;
         try {
-          end = await this.readFrom(old.fh, saved.position, (pos) => {
+          ({ end } = await this.readFrom(old.fh, saved.position, (pos) => {
             subject.position = pos - this.splitter.partialBytes;
-          });
+          }));
         } catch (err) {
           // Give up on the old file rather than never reaching the current one.
           this.logger.warn('error reading the rotated file; its rest is skipped', { path: this.path, rotated: candidate, err: errorCode(err) });

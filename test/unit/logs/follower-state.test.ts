@@ -303,3 +303,20 @@ test('readStateFile / parseState', async () => {
   expect(parseState({ ...good, path: '' })).toBe('path: expected a non-empty string');
   expect(parseState(null)).toBe('not a JSON object');
 });
+
+test('resumed at the saved position, then truncated and refilled past it before the first read: noticed, nothing read from the old offset', async () => {
+  const dir = freshDir();
+  const { path, stateFile } = files(dir);
+  writeFileSync(path, text(numbered(1, 4)));
+  const first = makeFollower({ dir, path, stateFile, startAt: 'beginning' });
+  await first.follower.start();
+  await first.follower.poll();
+  await first.follower.stop();
+  const next = makeFollower({ dir, path, stateFile, startAt: 'beginning' });
+  await next.follower.start(); // resumes at the end of L4, and learns the bytes before it
+  truncateSync(path, Buffer.byteLength(text(numbered(1, 3)))); // same first bytes
+  appendFileSync(path, text(numbered(10, 3))); // bigger than before
+  await next.follower.poll();
+  expect(next.take()).toEqual([...numbered(1, 3), ...numbered(10, 3)]);
+  expect(next.follower.stats.rotations).toBe(1);
+});

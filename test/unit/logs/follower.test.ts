@@ -134,13 +134,16 @@ describe('appends', () => {
     await h.follower.poll();
     expect(h.lines).toEqual(numbered(0, 1000));
     expect(h.batches).toBe(1);
-    // 4 KiB reads: as many batches as reads that completed a line
+    // 4 KiB reads: as many batches as reads. After the first, each read starts
+    // 512 bytes early at bytes already read (to prove they are unchanged), so it
+    // brings 3584 new bytes.
     const small = makeFollower({ startAt: 'beginning', readBufferBytes: 4096 });
     writeFileSync(small.path, text(numbered(0, 1000)));
     await small.follower.start();
     await small.follower.poll();
     expect(small.lines).toEqual(numbered(0, 1000));
-    expect(small.batches).toBe(Math.ceil(statSync(small.path).size / 4096));
+    expect(small.batches).toBe(1 + Math.ceil((statSync(small.path).size - 4096) / 3584));
+    expect(small.follower.stats.bytesRead).toBe(statSync(small.path).size);
   });
 
   test('a consumer that throws is logged; the follower carries on', async () => {
