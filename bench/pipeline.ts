@@ -7,7 +7,7 @@ import { Follower } from '../src/logs/follower';
 import { SourceParser } from '../src/logs/collector';
 import { MailStats } from '../src/logs/stats';
 import { LogClock } from '../src/logs/syslog';
-import { classifyBlocklistCitation } from '../src/logs/bounce';
+import { blocklistCitationClassifier } from '../src/logs/bounce';
 import { CATALOGUE } from '../src/dnsbl/catalogue';
 import { createRegistry } from '../src/metrics/registry';
 import { LogSourceMetrics } from '../src/metrics/log-sources';
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const stats = new MailStats({
     maxUsers: 5000, userIdleTtlMs: 7 * 86_400_000, maxMessages: 200_000, messageTtlMs: 6 * 86_400_000,
     maxDistinctPerUser: 256, knownUsers: [], userLabel: (u) => u,
-    classifyReply: (r) => classifyBlocklistCitation(r, zones),
+    classifyReply: blocklistCitationClassifier(zones),
   });
   const metrics = LogSourceMetrics.for(createRegistry());
   metrics.initSource(file);

@@ -7,7 +7,7 @@ import type { Config } from '../config/schema';
 import type { Logger } from '../log';
 import { LogSourceMetrics } from '../metrics/log-sources';
 import { CATALOGUE } from '../dnsbl/catalogue';
-import { classifyBlocklistCitation } from './bounce';
+import { blocklistCitationClassifier } from './bounce';
 import type { MailSourceConfig } from './config';
 import { probeDefaultMailSources } from './default-sources';
 import { createParser, detectFormat } from './detect';
@@ -195,7 +195,7 @@ export class MailCollector implements Collector {
       maxDistinctPerUser: mail.max_distinct_per_user,
       knownUsers: mail.known_users,
       userLabel: labeller,
-      classifyReply: (reply) => classifyBlocklistCitation(reply, zones),
+      classifyReply: blocklistCitationClassifier(zones),
       onBlocklistCitation: dnsbl?.requestRecheck ? (list) => { dnsbl.requestRecheck!(list); } : undefined,
     };
     if (this.stats) this.stats.reconfigure(opts);
