@@ -119,7 +119,7 @@ async function measure(dir: string): Promise<Measured> {
   const renderMs = performance.now() - r0;
   const stats = collector.engine!;
   const check = checkExposition(text, new Set(plan.accounts), new Set(['zen.spamhaus.org']));
-  const perUser = stats.users.size > 0 ? [...stats.users.values()][0].rendered.join('').split('\n').filter((l) => l !== '').length : 0;
+  const perUser = stats.users.size > 0 ? [...stats.users.values()][0].rendered.split('\n').filter((l) => l !== '').length : 0;
   const result: Measured = {
     lines: await counted(),
     seconds,

@@ -22,8 +22,8 @@ export interface BlockMember {
   readonly tracked: boolean;
   /** Bumped when the record stops standing for its user (released); an entry of another generation is a hole. */
   readonly generation: number;
-  /** The user's text, one string per family. */
-  readonly rendered: readonly string[];
+  /** The user's text of family `f` (0 ≤ f < families). */
+  familyText(f: number): string;
 }
 
 interface Entry<U extends BlockMember> { user: U; generation: number }
@@ -102,7 +102,7 @@ export class UserBlocks<U extends BlockMember> {
       let text = '';
       for (let i = from; i < to; i++) {
         const e = this.order[i];
-        if (isLive(e)) text += e.user.rendered[f];
+        if (isLive(e)) text += e.user.familyText(f);
       }
       buffers.push(Buffer.from(text, 'utf8'));
     }

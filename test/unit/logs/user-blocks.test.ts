@@ -11,6 +11,7 @@ class FakeUser implements BlockMember {
   rendered: string[];
   dirty = true;
   constructor(public name: string) { this.rendered = [`a{u="${name}"} 1\n`, `b{u="${name}"} 2\n`]; }
+  familyText(f: number): string { return this.rendered[f]; }
 }
 
 const refresh = (u: FakeUser) => { const d = u.dirty; u.dirty = false; return d; };
