@@ -1,6 +1,8 @@
 // One measurement of the whole mail pipeline, in its own process so its peak
 // RSS is its own: file → follower → Postfix parser → correlation → per-user
-// stats → pipeline metrics. Prints one JSON line.
+// stats → pipeline metrics. Prints one JSON line: the first pass (cold: the
+// figure the goal is judged on, and the peak RSS), and the rate of a second
+// pass in the same process (warm: compiled code, fresh state).
 //   node dist/bench/pipeline.js FILE
 import { readFileSync } from 'node:fs';
 import { Follower } from '../src/logs/follower';
@@ -17,8 +19,16 @@ function peakRssMiB(): number {
   return m ? Number(m[1]) / 1024 : process.memoryUsage().rss / 1048576;
 }
 
-async function main(): Promise<void> {
-  const file = process.argv[2];
+interface Pass {
+  lines: number;
+  seconds: number;
+  cpuSeconds: number;
+  stats: MailStats;
+  counts: { parsed: number; ignored: number; malformed: number; lastEvent: number };
+}
+
+/** One pass over the file with a fresh follower, parser and stats engine. */
+async function pass(file: string): Promise<Pass> {
   const zones = new Set(CATALOGUE.map((l) => l.zone));
   const stats = new MailStats({
     maxUsers: 5000, userIdleTtlMs: 7 * 86_400_000, maxMessages: 200_000, messageTtlMs: 6 * 86_400_000,
@@ -46,13 +56,28 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   await follower.stop();
+  return { lines, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, stats, counts };
+}
+
+async function main(): Promise<void> {
+  const file = process.argv[2];
+  // The measured pass: a fresh process reading its first million lines, so
+  // the figure includes V8 compiling the hot code (as when the exporter starts
+  // with start_at: beginning on a big log).
+  const cold = await pass(file);
+  const peak = peakRssMiB();
+  // A second pass in the same process, all fresh state but compiled code:
+  // the rate a running exporter sustains. Reported beside, not instead.
+  const warm = await pass(file);
+  const { stats, counts } = cold;
   const users = [...stats.users.values()];
   process.stdout.write(JSON.stringify({
-    lines,
-    seconds,
-    linesPerSecond: Math.round(lines / seconds),
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    peakRssMiB: Math.round(peakRssMiB() * 10) / 10,
+    lines: cold.lines,
+    seconds: cold.seconds,
+    linesPerSecond: Math.round(cold.lines / cold.seconds),
+    warmLinesPerSecond: Math.round(warm.lines / warm.seconds),
+    cpuSeconds: cold.cpuSeconds,
+    peakRssMiB: Math.round(peak * 10) / 10,
     users: users.length,
     messages: users.reduce((a, u) => a + u.messages, 0),
     recipients: users.reduce((a, u) => a + u.recipients, 0),

@@ -59,10 +59,11 @@ async function main(): Promise<void> {
     const ok = best.messages === expectedMessages && best.deliveries.bounced === totals.bounced && best.authFailures === totals.authFailures;
     ourRate = best.linesPerSecond;
     console.log(`\n[pipeline] file → follower → Postfix parser → correlation → per-user stats`);
-    console.log(`  ${best.lines} lines in ${best.seconds.toFixed(3)} s = ${best.linesPerSecond.toLocaleString('en')} lines/s (best of 3: ${runs.map((r) => r.linesPerSecond.toLocaleString('en')).join(', ')})`);
+    console.log(`  ${best.lines} lines in ${best.seconds.toFixed(3)} s = ${best.linesPerSecond.toLocaleString('en')} lines/s (best of 3 fresh processes: ${runs.map((r) => r.linesPerSecond.toLocaleString('en')).join(', ')})`);
+    console.log(`  steady state (a second pass in the same process, code already compiled): ${Math.max(...runs.map((r) => r.warmLinesPerSecond)).toLocaleString('en')} lines/s (runs: ${runs.map((r) => r.warmLinesPerSecond.toLocaleString('en')).join(', ')})`);
     console.log(`  CPU ${best.cpuSeconds.toFixed(2)} s, peak RSS ${best.peakRssMiB} MiB, ${best.users} users, ${best.messages} messages, ${best.recipients} recipients`);
     console.log(`  numbers match the generator: ${ok ? 'yes' : `NO (messages ${best.messages} vs ${expectedMessages}, bounced ${best.deliveries.bounced} vs ${totals.bounced}, auth failures ${best.authFailures} vs ${totals.authFailures})`}`);
-    console.log(`  goal ≥ 1,000,000 lines/s and ≤ 120 MiB: ${best.linesPerSecond >= 1_000_000 ? 'met' : 'NOT met'} / ${best.peakRssMiB <= 120 ? 'met' : 'NOT met'}`);
+    console.log(`  goal ≥ 1,000,000 lines/s (first pass) and ≤ 120 MiB: ${best.linesPerSecond >= 1_000_000 ? 'met' : 'NOT met'} / ${best.peakRssMiB <= 120 ? 'met' : 'NOT met'}`);
   }
 
   if (only.has('mtail')) {
