@@ -135,12 +135,21 @@ export function isPostfixQueueId(s: string, from = 0, to = s.length): boolean {
  * costs a character or two, not a search for the next ":".
  */
 function queueIdEnd(s: string, m: number): number {
+  // isPostfixQueueId's tests, in the same walk over the characters.
   let j = m;
   const limit = m + 33;
-  while (j < limit && ID_CHAR[s.charCodeAt(j)] === 1) j++;
+  let hex = true, long = true, z = false;
+  for (; j < limit; j++) {
+    const c = s.charCodeAt(j);
+    if (ID_CHAR[c] !== 1) break;
+    if (!isHexUpper(c)) hex = false;
+    if (LONG_ID_CHAR[c] !== 1) long = false;
+    else if (c === 122 /* z */ && j > m) z = true;
+  }
+  const n = j - m;
   // The first non-ID character must be the ":" (then it is the first ":" too).
-  if (s.charCodeAt(j) !== 58 /* : */ || j < m + 6 || !isPostfixQueueId(s, m, j)) return -1;
-  return j;
+  if (s.charCodeAt(j) !== 58 /* : */ || n < 6 || n > 32) return -1;
+  return hex || (long && z && n >= 12) ? j : -1;
 }
 
 /** Index just after the last client address clientAt() read. */

@@ -2,6 +2,7 @@
 // (test/fixtures/logs/postfix.log, copied from /work/shared/samples) with its
 // exact result, real lines cut short, hostile variants of real lines, and a
 // whole composed log (postfix-composed.log, real line shapes; see its header).
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MailEvent, ParseResult } from '../../../src/logs/events';
@@ -164,6 +165,19 @@ describe('queue IDs', () => {
     ['44JCRG5tYPzCqA2', false],  // and no vowels
   ])('%s → %s', (id, ok) => {
     expect(isPostfixQueueId(id)).toBe(ok);
+  });
+
+  test('a line is read as that queue ID\'s exactly when isPostfixQueueId says it is one', () => {
+    // The parser checks the ID while it looks for the ":" after it; it must
+    // agree with isPostfixQueueId on any word, of any length, in that place.
+    const char = fc.constantFrom(...'0123456789ABCDEFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyzaeiouU-_.'.split(''));
+    const parser = new PostfixParser(new LogClock(() => Date.UTC(2026, 5, 1)));
+    fc.assert(fc.property(fc.array(char, { minLength: 1, maxLength: 40 }).map((cs) => cs.join('')), (id) => {
+      const r = parser.parse(`Jun  1 10:00:00 mail postfix/qmgr[3663]: ${id}: removed`);
+      const isId = isPostfixQueueId(id);
+      const ev = r.result === 'parsed' ? r.events[0] : undefined;
+      expect(ev?.type === 'message_done' ? ev.messageId : undefined).toBe(isId ? id : undefined);
+    }), { numRuns: 5000 });
   });
 });
 
