@@ -64,11 +64,15 @@ function isWord(s: string, at: number, to: number, word: string): boolean {
 
 /**
  * postfixService of s[from, to), without slicing: the last part of the name,
- * dispatched on its first letter (this runs once per line).
+ * dispatched on its first letter (this runs once per line). `knownSlash`:
+ * the last "/" in it if the caller found it already (the syslog scan does).
  */
-function serviceAt(s: string, from: number, to: number): Service | undefined {
-  let slash = to - 1;
-  while (slash > from && s.charCodeAt(slash) !== 47 /* / */) slash--;
+function serviceAt(s: string, from: number, to: number, knownSlash = -1): Service | undefined {
+  let slash = knownSlash;
+  if (slash < 0) {
+    slash = to - 1;
+    while (slash > from && s.charCodeAt(slash) !== 47 /* / */) slash--;
+  }
   if (slash <= from) return undefined;
   const at = slash + 1;
   switch (s.charCodeAt(at)) {
@@ -203,7 +207,7 @@ export class PostfixParser implements MailLogParser {
   parse(line: string): ParseResult {
     const sc = this.scan;
     if (!scanSyslogLine(line, this.clock, sc)) return malformed('not a syslog line');
-    const service = serviceAt(line, sc.programStart, sc.programEnd);
+    const service = serviceAt(line, sc.programStart, sc.programEnd, sc.programSlash);
     if (service === undefined) return IGNORED;
     // Positions below are into the whole line; the message starts at m.
     const msg = line;

@@ -382,10 +382,12 @@ export interface SyslogScan {
   pidStart: number;
   pidEnd: number;
   messageStart: number;
+  /** The last "/" in the program name ("postfix/submission/smtpd"), -1 if none or not looked for. */
+  programSlash: number;
 }
 
 export function newSyslogScan(): SyslogScan {
-  return { time: 0, hostStart: 0, hostEnd: 0, programStart: 0, programEnd: 0, pidStart: -1, pidEnd: -1, messageStart: 0 };
+  return { time: 0, hostStart: 0, hostEnd: 0, programStart: 0, programEnd: 0, pidStart: -1, pidEnd: -1, messageStart: 0, programSlash: -1 };
 }
 
 const scratchTs: TimestampMatch = { time: 0, end: 0, form: 'bsd' };
@@ -461,11 +463,14 @@ function isTagWord(s: string, from: number, to: number): boolean {
 function scanTag(s: string, i: number, out: SyslogScan): boolean {
   let j = i;
   const n = s.length;
+  let slash = -1;
   while (j < n) {
     const c = s.charCodeAt(j);
     if (c === 91 /* [ */ || c === 58 /* : */ || c === 32) break;
+    if (c === 47 /* / */) slash = j;
     j++;
   }
+  out.programSlash = slash;
   if (j === i) return false;
   out.programStart = i;
   out.programEnd = j;
@@ -507,6 +512,7 @@ function scan5424(s: string, i: number, clock: LogClock, out: SyslogScan): boole
   out.hostEnd = nil(0) ? starts[0]! : ends[0]!;
   out.programStart = starts[1]!;
   out.programEnd = nil(1) ? starts[1]! : ends[1]!;
+  out.programSlash = -1;
   out.pidStart = nil(2) ? -1 : starts[2]!;
   out.pidEnd = nil(2) ? -1 : ends[2]!;
   if (s.charCodeAt(j) === 45 /* - */) {
