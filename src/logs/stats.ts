@@ -50,7 +50,6 @@ export interface MailStatsOptions {
   onBlocklistCitation?(list: string): void;
 }
 
-
 /**
  * One user's numbers. At the user cap every new user evicts one, and the
  * evicted record is made over for the new user (reuse()) rather than left to
