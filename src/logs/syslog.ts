@@ -86,6 +86,9 @@ class ZoneWallClock {
  * Local times are in `timeZone` (an IANA name, for logs written in another
  * zone than the exporter's) or, by default, this process's zone (TZ env).
  */
+/** Longest timestamp the one-entry cache holds ("2024-08-26T01:33:38.572449+00:00" is 32). */
+const MAX_CACHED_STAMP = 64;
+
 export class LogClock {
   private readonly zone?: ZoneWallClock;
   private previous?: number;
@@ -98,8 +101,13 @@ export class LogClock {
    * readTimestamp's one-entry cache: the characters, time and form of the
    * last timestamp it read with this clock. Consecutive lines nearly always share
    * their second, and comparing 15 characters costs less than reading them.
+   * The characters are kept as char codes, not as a string: the line's
+   * charCodeAt against a typed array beat startsWith against a slice (~25 ns
+   * a line).
    */
-  private stamp = '';
+  private readonly stampCodes = new Uint16Array(MAX_CACHED_STAMP);
+  /** Characters in stampCodes; 0 = nothing cached. */
+  private stampLength = 0;
   private stampTime = 0;
   private stampForm: TimestampForm = 'bsd';
 
@@ -151,8 +159,11 @@ export class LogClock {
    * full reading stops too); fills `out` and returns true.
    */
   cachedStamp(text: string, start: number, out: TimestampMatch): boolean {
-    const stamp = this.stamp, end = start + stamp.length;
-    if (stamp.length === 0 || end > text.length || (end < text.length && text.charCodeAt(end) !== 32) || !text.startsWith(stamp, start)) return false;
+    const n = this.stampLength, end = start + n;
+    if (n === 0 || end > text.length || (end < text.length && text.charCodeAt(end) !== 32)) return false;
+    // From the end: the seconds are what differs from one line to the next.
+    const codes = this.stampCodes;
+    for (let k = n - 1; k >= 0; k--) if (text.charCodeAt(start + k) !== codes[k]) return false;
     out.time = this.stampTime;
     out.end = end;
     out.form = this.stampForm;
@@ -166,12 +177,14 @@ export class LogClock {
    * its year belongs to that file position, not to its characters.
    */
   rememberStamp(text: string, start: number, m: TimestampMatch): void {
-    if (m.form === 'iso-space' || m.form === 'tai64n' || (m.form === 'bsd' && this.yearlessKey === -1)) {
-      this.stamp = '';
+    const n = m.end - start;
+    if (m.form === 'iso-space' || m.form === 'tai64n' || (m.form === 'bsd' && this.yearlessKey === -1) || n > MAX_CACHED_STAMP) {
+      this.stampLength = 0;
       return;
     }
-    // Sliced once per distinct timestamp (about once a second of log).
-    this.stamp = text.slice(start, m.end);
+    // Copied once per distinct timestamp (about once a second of log).
+    for (let k = 0; k < n; k++) this.stampCodes[k] = text.charCodeAt(start + k);
+    this.stampLength = n;
     this.stampTime = m.time;
     this.stampForm = m.form;
   }
