@@ -36,7 +36,7 @@
 // leaves a complete-looking line (a username cut mid-word, "client=h[ip]"
 // before its sasl fields) cannot be told apart.
 import type { DeliveryStatus, MailEvent, MailLogParser, ParseResult } from './events';
-import { LogClock, newSyslogScan, scanSyslogLine } from './syslog';
+import { LogClock, lastSlash, newSyslogScan, scanSyslogLine } from './syslog';
 
 const IGNORED: ParseResult = { result: 'ignored' };
 
@@ -52,7 +52,7 @@ type Service = 'smtpd' | 'pickup' | 'qmgr' | 'cleanup' | 'bounce' | 'postscreen'
 
 /** The service of a Postfix program name ("postfix-out/submission/smtpd" → smtpd), if it is one we read. */
 export function postfixService(program: string): Service | undefined {
-  return serviceAt(program, 0, program.length);
+  return serviceAt(program, 0, program.length, lastSlash(program, 0, program.length));
 }
 
 /** True if s[at, to) is exactly `word`. */
@@ -63,16 +63,11 @@ function isWord(s: string, at: number, to: number, word: string): boolean {
 }
 
 /**
- * postfixService of s[from, to), without slicing: the last part of the name,
- * dispatched on its first letter (this runs once per line). `knownSlash`:
- * the last "/" in it if the caller found it already (the syslog scan does).
+ * postfixService of s[from, to), without slicing: the last part of the name
+ * (after `slash`, its last "/", which the syslog scan finds), dispatched on its
+ * first letter (this runs once per line).
  */
-function serviceAt(s: string, from: number, to: number, knownSlash = -1): Service | undefined {
-  let slash = knownSlash;
-  if (slash < 0) {
-    slash = to - 1;
-    while (slash > from && s.charCodeAt(slash) !== 47 /* / */) slash--;
-  }
+function serviceAt(s: string, from: number, to: number, slash: number): Service | undefined {
   if (slash <= from) return undefined;
   const at = slash + 1;
   switch (s.charCodeAt(at)) {

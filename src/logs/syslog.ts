@@ -395,7 +395,7 @@ export interface SyslogScan {
   pidStart: number;
   pidEnd: number;
   messageStart: number;
-  /** The last "/" in the program name ("postfix/submission/smtpd"), -1 if none or not looked for. */
+  /** The last "/" in the program name ("postfix/submission/smtpd"), -1 if it has none. */
   programSlash: number;
 }
 
@@ -505,6 +505,13 @@ function scanTag(s: string, i: number, out: SyslogScan): boolean {
   return true;
 }
 
+/** The index of the last "/" in s[from, to), or -1. */
+export function lastSlash(s: string, from: number, to: number): number {
+  let k = to - 1;
+  while (k >= from && s.charCodeAt(k) !== 47 /* / */) k--;
+  return k;
+}
+
 /** RFC 5424 after "<PRI>1 ": TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA [MSG]. */
 function scan5424(s: string, i: number, clock: LogClock, out: SyslogScan): boolean {
   const ts = scratchTs;
@@ -525,7 +532,7 @@ function scan5424(s: string, i: number, clock: LogClock, out: SyslogScan): boole
   out.hostEnd = nil(0) ? starts[0]! : ends[0]!;
   out.programStart = starts[1]!;
   out.programEnd = nil(1) ? starts[1]! : ends[1]!;
-  out.programSlash = -1;
+  out.programSlash = lastSlash(s, out.programStart, out.programEnd);
   out.pidStart = nil(2) ? -1 : starts[2]!;
   out.pidEnd = nil(2) ? -1 : ends[2]!;
   if (s.charCodeAt(j) === 45 /* - */) {
