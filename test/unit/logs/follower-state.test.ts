@@ -13,6 +13,15 @@ function readState(stateFile: string) {
   return JSON.parse(readFileSync(stateFile, 'utf8'));
 }
 
+/** A follower with the state file reads the whole file once and stops (saving its position). */
+async function readAllAndStop(dir: string, path: string, stateFile: string) {
+  const h = makeFollower({ dir, path, stateFile, startAt: 'beginning' });
+  await h.follower.start();
+  await h.follower.poll();
+  await h.follower.stop();
+  return h;
+}
+
 test('state file content: version, identity, position after the last line, fingerprint of the first bytes; no temp file left', async () => {
   const dir = freshDir();
   const { path, stateFile } = files(dir);
@@ -39,10 +48,7 @@ test('restart: exact continuation, the unfinished line read whole, nothing twice
   const dir = freshDir();
   const { path, stateFile } = files(dir);
   writeFileSync(path, text(numbered(1, 3)) + 'half ');
-  const first = makeFollower({ dir, path, stateFile, startAt: 'beginning' });
-  await first.follower.start();
-  await first.follower.poll();
-  await first.follower.stop();
+  const first = await readAllAndStop(dir, path, stateFile);
   expect(first.lines).toEqual(numbered(1, 3));
 
   appendFileSync(path, 'and half\n' + text(numbered(4, 2)));
@@ -120,10 +126,7 @@ test('rotated (renamed) while stopped: the rest of the old file is found by inod
   const dir = freshDir();
   const { path, stateFile } = files(dir);
   writeFileSync(path, text(numbered(1, 3)));
-  const first = makeFollower({ dir, path, stateFile, startAt: 'beginning' });
-  await first.follower.start();
-  await first.follower.poll();
-  await first.follower.stop();
+  await readAllAndStop(dir, path, stateFile);
 
   appendFileSync(path, text(numbered(4, 2)) + 'last words');
   renameSync(path, `${path}.1`);
@@ -149,10 +152,7 @@ test('rotated while stopped and the old file is gone: the new file from its begi
   const dir = freshDir();
   const { path, stateFile } = files(dir);
   writeFileSync(path, text(numbered(1, 2)));
-  const first = makeFollower({ dir, path, stateFile, startAt: 'beginning' });
-  await first.follower.start();
-  await first.follower.poll();
-  await first.follower.stop();
+  await readAllAndStop(dir, path, stateFile);
   appendFileSync(path, text(numbered(3, 1)));
   unlinkSync(path);
   writeFileSync(path, text(numbered(4, 2)));
@@ -166,10 +166,7 @@ test('copytruncated while stopped: the unread lines come from the copy (found by
   const dir = freshDir();
   const { path, stateFile } = files(dir);
   writeFileSync(path, text(numbered(1, 3)));
-  const first = makeFollower({ dir, path, stateFile, startAt: 'beginning' });
-  await first.follower.start();
-  await first.follower.poll();
-  await first.follower.stop();
+  await readAllAndStop(dir, path, stateFile);
   appendFileSync(path, text(numbered(4, 2)));
   copyFileSync(path, `${path}.1`);
   truncateSync(path, 0);
@@ -185,10 +182,7 @@ test('rotated while stopped and the exporter stopped again before reading: the s
   const dir = freshDir();
   const { path, stateFile } = files(dir);
   writeFileSync(path, text(numbered(1, 2)));
-  const first = makeFollower({ dir, path, stateFile, startAt: 'beginning' });
-  await first.follower.start();
-  await first.follower.poll();
-  await first.follower.stop();
+  await readAllAndStop(dir, path, stateFile);
   const saved = readFileSync(stateFile, 'utf8');
   appendFileSync(path, text(numbered(3, 1)));
   renameSync(path, `${path}.1`);
@@ -308,10 +302,7 @@ test('resumed at the saved position, then truncated and refilled past it before 
   const dir = freshDir();
   const { path, stateFile } = files(dir);
   writeFileSync(path, text(numbered(1, 4)));
-  const first = makeFollower({ dir, path, stateFile, startAt: 'beginning' });
-  await first.follower.start();
-  await first.follower.poll();
-  await first.follower.stop();
+  await readAllAndStop(dir, path, stateFile);
   const next = makeFollower({ dir, path, stateFile, startAt: 'beginning' });
   await next.follower.start(); // resumes at the end of L4, and learns the bytes before it
   truncateSync(path, Buffer.byteLength(text(numbered(1, 3)))); // same first bytes
